@@ -1,0 +1,58 @@
+"""Shared fixtures: one migrated database per dialect per session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+
+from tests.dbs import fresh_postgres_database, fresh_sqlite_database
+from tsh_db import migrate
+from tsh_db.engine import get_engine
+from tsh_db.schema import metadata
+
+DIALECTS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def migrated_urls(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[str], str]]:
+    """Lazily created, migrated databases, at most one per dialect for the whole session."""
+    urls: dict[str, str] = {}
+    stack: list = []
+
+    def get(dialect: str) -> str:
+        if dialect not in urls:
+            if dialect == "postgresql":
+                cm = fresh_postgres_database()
+            else:
+                cm = fresh_sqlite_database(tmp_path_factory.mktemp("sqlite"))
+            url = cm.__enter__()
+            stack.append(cm)
+            migrate.upgrade(get_engine(url))
+            urls[dialect] = url
+        return urls[dialect]
+
+    yield get
+    for engine_url in urls.values():
+        get_engine(engine_url).dispose()
+    for cm in reversed(stack):
+        cm.__exit__(None, None, None)
+
+
+@pytest.fixture(params=DIALECTS)
+def db_url(request: pytest.FixtureRequest, migrated_urls: Callable[[str], str]) -> str:
+    """A migrated database of each dialect, emptied before the test."""
+    url = migrated_urls(request.param)
+    with get_engine(url).begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(delete(table))
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Engine:
+    return get_engine(db_url)

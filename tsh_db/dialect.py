@@ -1,0 +1,221 @@
+"""The three things PostgreSQL and SQLite do differently: upsert, bulk load, row claiming."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, Table, and_, or_, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.sql import ColumnElement
+
+# Above this many rows PostgreSQL upserts go through COPY into a staging table.
+COPY_THRESHOLD = 2000
+# SQLite caps bound parameters per statement (32766); stay well below it.
+SQLITE_MAX_PARAMS = 30000
+
+
+@dataclass
+class UpsertResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: UpsertResult) -> UpsertResult:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+    def as_dict(self) -> dict[str, int]:
+        return {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged}
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    *,
+    ignore_for_change: Sequence[str] = ("synced_at",),
+    newer_than: str | None = None,
+) -> UpsertResult:
+    """Insert rows or update them by natural key; rows whose values are identical stay untouched.
+
+    `ignore_for_change` columns are written only when something else changed, so a re-sync of
+    an unchanged record is a no-op. With `newer_than` (a column such as
+    `zoho_last_modified_time`) an incoming row never overwrites a stored row that is newer,
+    which keeps reordered webhook deliveries from regressing data.
+    """
+    if not rows:
+        return UpsertResult()
+    rows = _last_per_key(rows, keys)
+    if conn.dialect.name == "postgresql" and len(rows) > COPY_THRESHOLD:
+        return _upsert_via_copy(conn, table, rows, keys, ignore_for_change, newer_than)
+    result = UpsertResult()
+    batch = max(1, SQLITE_MAX_PARAMS // max(1, len(rows[0])))
+    for start in range(0, len(rows), batch):
+        result += _upsert_batch(
+            conn, table, rows[start : start + batch], keys, ignore_for_change, newer_than
+        )
+    return result
+
+
+def _last_per_key(rows: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> list[Mapping]:
+    """One row per key (the last one wins): a statement may not touch a row twice."""
+    by_key = {tuple(r[k] for k in keys): r for r in rows}
+    return list(by_key.values())
+
+
+def _change_condition(
+    table: Table, excluded: Any, cols: Iterable[str], newer_than: str | None
+) -> ColumnElement[bool]:
+    changed = or_(*(table.c[c].is_distinct_from(excluded[c]) for c in cols))
+    if newer_than is None:
+        return changed
+    stored, incoming = table.c[newer_than], excluded[newer_than]
+    return and_(changed, or_(stored.is_(None), incoming.is_(None), incoming >= stored))
+
+
+def _key_expr(table: Table, keys: Sequence[str]) -> Any:
+    return table.c[keys[0]] if len(keys) == 1 else tuple_(*(table.c[k] for k in keys))
+
+
+def _key_of(row: Mapping[str, Any], keys: Sequence[str]) -> Any:
+    return row[keys[0]] if len(keys) == 1 else tuple(row[k] for k in keys)
+
+
+def _upsert_batch(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    ignore_for_change: Sequence[str],
+    newer_than: str | None,
+) -> UpsertResult:
+    key_expr = _key_expr(table, keys)
+    wanted = [_key_of(r, keys) for r in rows]
+    existing = {
+        (row[0] if len(keys) == 1 else tuple(row))
+        for row in conn.execute(select(*(table.c[k] for k in keys)).where(key_expr.in_(wanted)))
+    }
+    cols = [c for c in rows[0] if c not in keys]
+    stmt = _insert(conn, table).values(list(rows))
+    compared = [c for c in cols if c not in ignore_for_change]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c: stmt.excluded[c] for c in cols},
+        where=_change_condition(table, stmt.excluded, compared, newer_than),
+    ).returning(*(table.c[k] for k in keys))
+    touched = {(r[0] if len(keys) == 1 else tuple(r)) for r in conn.execute(stmt)}
+    updated = len(touched & existing)
+    return UpsertResult(
+        inserted=len(touched) - updated, updated=updated, unchanged=len(existing) - updated
+    )
+
+
+def _upsert_via_copy(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    ignore_for_change: Sequence[str],
+    newer_than: str | None,
+) -> UpsertResult:
+    """COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT from it."""
+    cols = list(rows[0])
+    stage = f"stage_{table.name}"
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name} INCLUDING DEFAULTS) "
+        "ON COMMIT DROP"
+    )
+    conn.exec_driver_sql(f"TRUNCATE {stage}")
+    _copy(conn, stage, [table.c[c] for c in cols], rows)
+    col_list = ", ".join(cols)
+    key_list = ", ".join(keys)
+    updates = [c for c in cols if c not in keys]
+    compared = [c for c in updates if c not in ignore_for_change]
+    changed = " OR ".join(f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in compared) or "false"
+    if newer_than:
+        changed = (
+            f"({changed}) AND (t.{newer_than} IS NULL OR EXCLUDED.{newer_than} IS NULL "
+            f"OR EXCLUDED.{newer_than} >= t.{newer_than})"
+        )
+    set_clause = ", ".join(f"{c} = EXCLUDED.{c}" for c in updates)
+    sql = (
+        f"INSERT INTO {table.name} AS t ({col_list}) SELECT {col_list} FROM {stage} "
+        f"ON CONFLICT ({key_list}) DO UPDATE SET {set_clause} WHERE {changed} "
+        "RETURNING (xmax = 0) AS inserted"
+    )
+    flags = [r[0] for r in conn.exec_driver_sql(sql)]
+    inserted = sum(1 for f in flags if f)
+    updated = len(flags) - inserted
+    return UpsertResult(inserted, updated, len(rows) - inserted - updated)
+
+
+def bulk_load(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Append rows as fast as the dialect allows: COPY on PostgreSQL, executemany elsewhere."""
+    if not rows:
+        return 0
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table.name, [table.c[c] for c in rows[0]], rows)
+    else:
+        conn.execute(table.insert(), list(rows))
+    return len(rows)
+
+
+def _copy(conn: Connection, target: str, cols: list[Column], rows: Sequence[Mapping]) -> None:
+    buf = io.StringIO()
+    for row in rows:
+        buf.write(",".join(_csv_field(row[c.name]) for c in cols))
+        buf.write("\n")
+    buf.seek(0)
+    names = ", ".join(c.name for c in cols)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.copy_expert(f"COPY {target} ({names}) FROM STDIN WITH (FORMAT csv)", buf)
+    finally:
+        cursor.close()
+
+
+def _csv_field(value: Any) -> str:
+    """COPY's CSV: NULL is an unquoted empty field, so every real value is quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        value = json.dumps(value, separators=(",", ":"))
+    elif isinstance(value, datetime | date):
+        value = value.isoformat()
+    else:
+        value = str(value)
+    return '"' + value.replace('"', '""') + '"'
+
+
+def claim_rows(
+    conn: Connection,
+    table: Table,
+    where: ColumnElement[bool],
+    order_by: Sequence[Any],
+    limit: int,
+    values: Mapping[str, Any],
+) -> list[RowMapping]:
+    """Mark up to `limit` matching rows with `values` and return them, exactly once.
+
+    PostgreSQL skips rows another transaction holds (`FOR UPDATE SKIP LOCKED`), so concurrent
+    claimers never wait on or take each other's rows; SQLite writers are serialised by the
+    `BEGIN IMMEDIATE` the engine issues, which gives the same guarantee.
+    """
+    pick = select(table.c.id).where(where).order_by(*order_by).limit(limit)
+    if conn.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = table.update().where(table.c.id.in_(pick.scalar_subquery())).values(**values)
+    return list(conn.execute(stmt.returning(*table.c)).mappings())
