@@ -19,6 +19,7 @@ EXPECTED_TABLES = {
     "invoice_line_items", "bills", "bill_line_items", "credit_notes", "sales_orders",
     "price_lists", "product_prices", "tds_inbox_events", "tds_sync_queue", "tds_sync_runs",
     "zoho_sync_state", "zoho_oauth_tokens", "zoho_token_refresh_log", "zoho_rate_limits",
+    "zoho_api_slots",
     "data_investigation_reports",
 }  # fmt: skip
 

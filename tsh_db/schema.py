@@ -320,7 +320,17 @@ zoho_rate_limits = Table(
     Column("refilled_at", UTCDateTime, nullable=False),
     Column("day", Date, nullable=False),
     Column("day_calls", Integer, nullable=False, server_default="0"),
-    Column("in_flight", Integer, nullable=False, server_default="0"),
+)
+
+zoho_api_slots = Table(
+    "zoho_api_slots",
+    metadata,
+    # In-flight call slots per API. A slot is leased, not counted, so a process that dies
+    # mid-call frees its slot when the lease runs out instead of leaking it forever.
+    Column("api", String(16), primary_key=True),
+    Column("slot", Integer, primary_key=True),
+    Column("lease_until", UTCDateTime),
+    Column("holder", String(64)),
 )
 
 data_investigation_reports = Table(

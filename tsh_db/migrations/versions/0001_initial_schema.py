@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 10:23:48.635992
+Create Date: 2026-11-28 10:25:23.354580
 """
 
 import sqlalchemy as sa
@@ -511,6 +511,14 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "zoho_api_slots",
+        sa.Column("api", sa.String(length=16), nullable=False),
+        sa.Column("slot", sa.Integer(), nullable=False),
+        sa.Column("lease_until", tsh_db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("holder", sa.String(length=64), nullable=True),
+        sa.PrimaryKeyConstraint("api", "slot", name=op.f("pk_zoho_api_slots")),
+    )
+    op.create_table(
         "zoho_oauth_tokens",
         sa.Column("client_key", sa.String(length=64), nullable=False),
         sa.Column("access_token", sa.Text(), nullable=True),
@@ -527,7 +535,6 @@ def upgrade() -> None:
         sa.Column("refilled_at", tsh_db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("day_calls", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("in_flight", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("api", name=op.f("pk_zoho_rate_limits")),
     )
     op.create_table(
@@ -604,6 +611,7 @@ def downgrade() -> None:
     op.drop_table("zoho_sync_state")
     op.drop_table("zoho_rate_limits")
     op.drop_table("zoho_oauth_tokens")
+    op.drop_table("zoho_api_slots")
     with op.batch_alter_table("warehouses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_warehouses_zoho_last_modified_time"))
 

@@ -1,0 +1,174 @@
+"""The entity registry: one declarative row per Zoho entity.
+
+Each row says where the entity lives in Zoho (API, list path, envelope keys, id and cursor
+fields), how its records map onto its table, whether it is partitioned by document month,
+where its line items come from, and which webhook route delivers it. Assets, checks, webhook
+routes and event handlers are all built from these rows: adding an entity is adding a row.
+
+Plain data on the standard library only, so the webhook receiver can read it without Dagster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+BOOKS, INVENTORY = "books", "inventory"
+CATALOG, SALES, PURCHASES = "catalog", "sales", "purchases"
+
+REPLICA = {"zoho_created_time": "created_time", "zoho_last_modified_time": "last_modified_time"}
+LINE_ITEM_FIELDS = {
+    "zoho_line_item_id": "line_item_id",
+    "product_zoho_id": "item_id",
+    "name": "name",
+    "sku": "sku",
+    "quantity": "quantity",
+    "rate": "rate",
+    "discount": "discount",
+    "tax_percentage": "tax_percentage",
+    "item_total": "item_total",
+}
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str  # asset and table name
+    description: str
+    api: str  # where it is listed: books | inventory
+    path: str  # list endpoint
+    list_key: str
+    record_key: str
+    id_field: str
+    group: str
+    # column -> Zoho field; dotted paths reach into objects (custom_field_hash.cf_image_url)
+    fields: Mapping[str, str]
+    cursor_field: str | None = "last_modified_time"
+    partition_field: str | None = None  # document month partitions when set
+    detail_path: str | None = None  # "invoices/{id}": line items come only from here
+    line_items_table: str | None = None
+    line_items_parent_column: str | None = None
+    webhook_route: str | None = None
+    list_params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def partitioned(self) -> bool:
+        return self.partition_field is not None
+
+
+def _document(number: str, party: str, extra: Mapping[str, str]) -> dict[str, str]:
+    return {
+        **REPLICA,
+        number: number,
+        f"{party}_zoho_id": f"{party}_id",
+        f"{party}_name": f"{party}_name",
+        "date": "date",
+        "status": "status",
+        "currency_code": "currency_code",
+        "total": "total",
+        **extra,
+    }
+
+
+ENTITIES: tuple[Entity, ...] = (
+    Entity(
+        name="products",
+        description="Items: Books first, then items only Inventory has, with stock totals "
+        "from the same single Inventory pass.",
+        api=BOOKS, path="items", list_key="items", record_key="item", id_field="item_id",
+        group=CATALOG, webhook_route="products",
+        list_params={"filter_by": "Status.All"},
+        fields={
+            **REPLICA, "name": "name", "sku": "sku", "description": "description",
+            "category": "category_name", "brand": "brand", "unit": "unit", "status": "status",
+            "price": "rate", "purchase_price": "purchase_rate",
+            "image_url": "custom_field_hash.cf_image_url",
+        },
+    ),
+    Entity(
+        name="product_warehouse_stock",
+        description="Per-warehouse stock of each item, from Inventory item details.",
+        api=INVENTORY, path="items", list_key="items", record_key="item", id_field="item_id",
+        group=CATALOG, webhook_route="stock", detail_path="items/{id}",
+        fields={
+            "warehouse_zoho_id": "warehouse_id", "warehouse_name": "warehouse_name",
+            "stock_on_hand": "warehouse_stock_on_hand",
+            "available_stock": "warehouse_available_stock",
+            "actual_available_stock": "warehouse_actual_available_stock",
+        },
+    ),
+    Entity(
+        name="warehouses",
+        description="Warehouses (Baghdad, Basra, Erbil…), from Inventory settings.",
+        api=INVENTORY, path="settings/warehouses", list_key="warehouses",
+        record_key="warehouse", id_field="warehouse_id", group=CATALOG, cursor_field=None,
+        fields={"name": "warehouse_name", "status": "status", "is_primary": "is_primary",
+                "city": "city"},
+    ),
+    Entity(
+        name="customers",
+        description="Contacts (customers and vendors) from Books.",
+        api=BOOKS, path="contacts", list_key="contacts", record_key="contact",
+        id_field="contact_id", group=SALES, webhook_route="customers",
+        fields={
+            **REPLICA, "name": "contact_name", "company_name": "company_name",
+            "email": "email", "phone": "phone", "contact_type": "contact_type",
+            "status": "status", "currency_code": "currency_code",
+            "price_list_zoho_id": "pricebook_id",
+            "outstanding_receivable": "outstanding_receivable_amount",
+        },
+    ),
+    Entity(
+        name="price_lists",
+        description="Price books from Books; code is the slug of the name plus the currency "
+        "(consumer_iqd).",
+        api=BOOKS, path="pricebooks", list_key="pricebooks", record_key="pricebook",
+        id_field="pricebook_id", group=CATALOG, webhook_route="prices", cursor_field=None,
+        detail_path="pricebooks/{id}",
+        fields={**REPLICA, "name": "name", "currency_code": "currency_code",
+                "pricebook_type": "pricebook_type", "status": "status"},
+    ),
+    Entity(
+        name="invoices",
+        description="Sales invoices by document month, with line items from the detail call.",
+        api=BOOKS, path="invoices", list_key="invoices", record_key="invoice",
+        id_field="invoice_id", group=SALES, webhook_route="invoices",
+        partition_field="date", detail_path="invoices/{id}",
+        line_items_table="invoice_line_items", line_items_parent_column="invoice_zoho_id",
+        fields=_document("invoice_number", "customer",
+                         {"due_date": "due_date", "balance": "balance"}),
+    ),
+    Entity(
+        name="bills",
+        description="Purchase bills by document month, with line items from the detail call.",
+        api=BOOKS, path="bills", list_key="bills", record_key="bill", id_field="bill_id",
+        group=PURCHASES, webhook_route="bills", partition_field="date",
+        detail_path="bills/{id}", line_items_table="bill_line_items",
+        line_items_parent_column="bill_zoho_id",
+        fields=_document("bill_number", "vendor", {"due_date": "due_date", "balance": "balance"}),
+    ),
+    Entity(
+        name="credit_notes",
+        description="Credit notes by document month.",
+        api=BOOKS, path="creditnotes", list_key="creditnotes", record_key="creditnote",
+        id_field="creditnote_id", group=SALES, webhook_route="credit-notes",
+        partition_field="date",
+        fields=_document("creditnote_number", "customer", {"balance": "balance"}),
+    ),
+    Entity(
+        name="sales_orders",
+        description="Sales orders by document month.",
+        api=BOOKS, path="salesorders", list_key="salesorders", record_key="salesorder",
+        id_field="salesorder_id", group=SALES, partition_field="date",
+        fields=_document("salesorder_number", "customer", {"shipment_date": "shipment_date"}),
+    ),
+)  # fmt: skip
+
+BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}
+BY_ROUTE: dict[str, Entity] = {e.webhook_route: e for e in ENTITIES if e.webhook_route}
+
+
+def entity(name: str) -> Entity:
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown entity {name!r}; known: {', '.join(BY_NAME)}") from None

@@ -1,0 +1,49 @@
+"""Books first: where each kind of data is read from (the TSH priority matrix).
+
+Items come from Books; Inventory is read once per sync, in a single listing pass that serves
+both the stock levels of every item and the items Books does not have. A single item is
+fetched from Books and only falls back to Inventory when Books does not know it. Customers,
+documents and price lists exist only in Books; stock and warehouses only in Inventory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from tsh_pipelines.zoho.client import ZohoClient
+from tsh_pipelines.zoho.errors import ZohoAPIError
+from tsh_pipelines.zoho.settings import BOOKS, INVENTORY
+
+ITEMDETAILS_BATCH = 100  # Zoho's maximum ids per itemdetails call
+NOT_FOUND = 1002
+
+
+def fetch_item(client: ZohoClient, item_id: str) -> tuple[dict, str]:
+    """One item with its source: Books' record, else Inventory's (one extra call only then)."""
+    try:
+        return client.get(BOOKS, f"items/{item_id}")["item"], BOOKS
+    except ZohoAPIError as exc:
+        if exc.code != NOT_FOUND:
+            raise
+    return client.get(INVENTORY, f"items/{item_id}")["item"], INVENTORY
+
+
+def item_details(client: ZohoClient, item_ids: Iterable[str]) -> Iterator[dict]:
+    """Full Books item records, a hundred per call."""
+    batch: list[str] = []
+    for item_id in item_ids:
+        batch.append(str(item_id))
+        if len(batch) == ITEMDETAILS_BATCH:
+            yield from _details(client, batch)
+            batch = []
+    if batch:
+        yield from _details(client, batch)
+
+
+def _details(client: ZohoClient, ids: list[str]) -> list[dict]:
+    return client.get(BOOKS, "itemdetails", {"item_ids": ",".join(ids)}).get("items") or []
+
+
+def inventory_item(client: ZohoClient, item_id: str) -> dict:
+    """Inventory's item record with its per-warehouse stock (one call per item: no batch)."""
+    return client.get(INVENTORY, f"items/{item_id}")["item"]

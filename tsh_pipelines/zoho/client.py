@@ -1,0 +1,212 @@
+"""The one door to Zoho. A call flows: budget → limiter → token → HTTP → retry → page.
+
+`ZohoClient.get` is one logical call: it takes a slot from the org-wide limiter (which also
+enforces the daily budget), puts the shared OAuth token on it, sends it, and retries what
+Zoho says is transient. `pages` turns a list endpoint into a generator of pages, and `count`
+asks Zoho for a total without listing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+
+from tsh_db.engine import get_engine
+from tsh_pipelines.zoho.auth import TokenCache
+from tsh_pipelines.zoho.errors import ZohoAPIError, ZohoAuthError, ZohoDailyLimitError
+from tsh_pipelines.zoho.limits import SYNC, SharedRateLimiter
+from tsh_pipelines.zoho.settings import ZohoSettings
+from tsh_pipelines.zoho.stats import CallStats
+
+PER_PAGE = 200  # Zoho's maximum: the fewest calls per listing
+RATE_LIMIT_CODES = (44, 1070)
+MAX_RATE_LIMIT_WAITS = 30
+# httpx logs every request URL at INFO; URLs carry no secret, but keep transport noise out.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+class ZohoClient:
+    def __init__(
+        self,
+        settings: ZohoSettings,
+        engine: Engine | None = None,
+        *,
+        purpose: str = SYNC,
+        logger: logging.Logger | logging.LoggerAdapter | None = None,
+    ) -> None:
+        self.settings = settings
+        self.log = logger or logging.getLogger(__name__)
+        self.http = httpx.Client(timeout=settings.timeout_seconds)
+        engine = engine or get_engine()
+        self.tokens = TokenCache(settings, engine, self.http)
+        holder = f"{socket.gethostname()}:{os.getpid()}"
+        self.limiter = SharedRateLimiter(settings, engine, purpose, holder)
+        self.stats = CallStats()
+
+    def __enter__(self) -> ZohoClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- one call -------------------------------------------------------------------------
+    def get(self, api: str, endpoint: str, params: Mapping[str, Any] | None = None) -> dict:
+        """GET `endpoint` of `api` ("books" or "inventory"); the parsed body when code is 0."""
+        params = {**(params or {}), "organization_id": self.settings.organization_id}
+        url = f"{self.settings.api_url(api)}/{endpoint.strip('/')}"
+        failures = rate_waits = 0
+        refreshed = False
+        while True:
+            status, body, headers, token = self._send(api, endpoint, url, params)
+            code = body.get("code") if isinstance(body, dict) else None
+            if status == 200 and code == 0:
+                return body
+            error = self._error(status, code, body, api, endpoint, params)
+            if status == 401 and code == 57 and not refreshed:
+                # The shared token was revoked or expired early: one forced refresh, one retry.
+                self.tokens.get("forced", stale=token)
+                refreshed = True
+                continue
+            if status == 429 and code == 45:
+                raise ZohoDailyLimitError(status, code, error.message, api, endpoint, params)
+            if status == 429 and rate_waits < MAX_RATE_LIMIT_WAITS:
+                rate_waits += 1
+                self._wait(api, "rate_limited", rate_waits, _retry_after(headers))
+                continue
+            if status >= 500 or status == 0:
+                failures += 1
+                if failures < self.settings.max_attempts:
+                    self._wait(api, "server_error" if status else "transport", failures, None)
+                    continue
+            raise error
+
+    def _send(
+        self, api: str, endpoint: str, url: str, params: Mapping[str, Any]
+    ) -> tuple[int, Any, httpx.Headers, str]:
+        grant = self.limiter.acquire(api)
+        self.stats.waited_seconds += grant.waited
+        status, body, headers = 0, {}, httpx.Headers()
+        used_today: int | None = None
+        try:
+            token = self.tokens.get()
+            resp = self.http.get(
+                url, params=params, headers={"Authorization": f"Zoho-oauthtoken {token}"}
+            )
+            status, headers = resp.status_code, resp.headers
+            body = _json(resp)
+            used_today = _used_today(headers)
+            self.stats.record(api, endpoint, "ok" if status == 200 else str(status))
+        except httpx.TimeoutException:
+            self.stats.record(api, endpoint, "timeout")
+            body = {"message": "timed out"}
+        except httpx.TransportError as exc:
+            self.stats.record(api, endpoint, "connection_error")
+            body = {"message": f"connection error: {type(exc).__name__}"}
+        finally:
+            throttled = status == 429 and isinstance(body, dict) and body.get("code") == 44
+            self.limiter.release(grant, used_today, throttled)
+        if self.stats.total % self.settings.log_every_calls == 0:
+            self.stats.log_summary(self.log)
+        return status, body, headers, token
+
+    def _wait(self, api: str, reason: str, attempt: int, retry_after: float | None) -> None:
+        s = self.settings
+        if retry_after is None:
+            # Full jitter: concurrent clients that failed together do not retry together.
+            retry_after = random.uniform(
+                0, min(s.backoff_max_seconds, s.backoff_base_seconds * 2**attempt)
+            )
+        self.stats.retries[reason] += 1
+        self.stats.waited_seconds += retry_after
+        self.log.warning("Zoho %s %s; retry %d in %.1f s", api, reason, attempt, retry_after)
+        time.sleep(retry_after)
+
+    @staticmethod
+    def _error(
+        status: int, code: Any, body: Any, api: str, endpoint: str, params: Mapping[str, Any]
+    ) -> ZohoAPIError:
+        message = body.get("message", "") if isinstance(body, dict) else str(body)[:200]
+        if status == 401 and code == 14:
+            message += " (no OAuth token was sent: check ZOHO_ACCOUNTS_URL and credentials)"
+        return ZohoAPIError(status, code, message, api, endpoint, params)
+
+    # -- listings -------------------------------------------------------------------------
+    def pages(
+        self,
+        api: str,
+        endpoint: str,
+        list_key: str,
+        id_field: str,
+        params: Mapping[str, Any] | None = None,
+    ) -> Iterator[list[dict]]:
+        """Yield each page's records until `has_more_page` is false, dropping repeated ids.
+
+        Zoho may return the same record on two pages of one listing; only ids are remembered,
+        so memory stays small whatever the size of the listing.
+        """
+        seen: set[str] = set()
+        page = 1
+        while True:
+            body = self.get(api, endpoint, {**(params or {}), "page": page, "per_page": PER_PAGE})
+            self.stats.pages += 1
+            records = []
+            for record in body.get(list_key) or []:
+                key = str(record[id_field])
+                if key not in seen:
+                    seen.add(key)
+                    records.append(record)
+            yield records
+            if not (body.get("page_context") or {}).get("has_more_page"):
+                return
+            page += 1
+
+    def count(
+        self,
+        api: str,
+        endpoint: str,
+        list_key: str,
+        id_field: str,
+        params: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Zoho's own count (`response_option=2`, one call), or a listing when it gives none."""
+        body = self.get(api, endpoint, {**(params or {}), "response_option": 2})
+        total = (body.get("page_context") or {}).get("total")
+        if total is not None and str(total).isdigit():
+            return int(total)
+        return sum(len(p) for p in self.pages(api, endpoint, list_key, id_field, params))
+
+
+def _json(resp: httpx.Response) -> Any:
+    try:
+        return resp.json()
+    except ValueError:
+        return {"message": f"non-JSON body: {resp.text[:200]}"}
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    value = headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _used_today(headers: httpx.Headers) -> int | None:
+    try:
+        return int(headers["X-Rate-Limit-Limit"]) - int(headers["X-Rate-Limit-Remaining"])
+    except (KeyError, ValueError):
+        return None
+
+
+__all__ = ["PER_PAGE", "ZohoAuthError", "ZohoClient"]

@@ -1,0 +1,156 @@
+"""Org-wide rate limit, in-flight cap and daily budget per API, shared through the database.
+
+A token bucket refilled at `rate_share` of Zoho's per-minute limit, with a burst capacity of
+what is left of the minute: in any window of one minute at most capacity + rate calls go out,
+which stays under Zoho's limit even when Zoho counts a rolling minute. Bucket and daily
+counter live in `zoho_rate_limits`, in-flight slots in `zoho_api_slots`, so every process and
+every Dagster run draws from the same budget.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from tsh_db.schema import zoho_api_slots, zoho_rate_limits
+from tsh_db.types import utcnow
+from tsh_pipelines.zoho.errors import ZohoBudgetExhausted
+from tsh_pipelines.zoho.settings import ZohoSettings
+
+SYNC, WEBHOOK = "sync", "webhook"
+SLOT_POLL_SECONDS = 0.05
+
+
+@dataclass
+class Grant:
+    api: str
+    slot: int
+    waited: float
+
+
+class SharedRateLimiter:
+    def __init__(self, settings: ZohoSettings, engine: Engine, purpose: str, holder: str) -> None:
+        self.settings, self.engine, self.purpose, self.holder = settings, engine, purpose, holder
+
+    def rate_per_second(self, api: str) -> float:
+        s = self.settings
+        return s.rpm(api) * s.rate_share / s.rate_window_seconds
+
+    def capacity(self, api: str) -> float:
+        s = self.settings
+        return max(1.0, s.rpm(api) * (1 - s.rate_share) - 1)
+
+    def allowed_today(self, api: str) -> int:
+        limit = self.settings.daily_limit(api)
+        if self.purpose == WEBHOOK:
+            return limit
+        return int(limit * (1 - self.settings.webhook_reserve))
+
+    def acquire(self, api: str) -> Grant:
+        """Block until this process may send one call to `api`; raise when the budget is spent."""
+        started = time.monotonic()
+        while True:
+            with self.engine.begin() as conn:
+                slot, wait = self._try(conn, api)
+            if slot is not None:
+                return Grant(api, slot, time.monotonic() - started)
+            time.sleep(wait)
+
+    def _try(self, conn: Connection, api: str) -> tuple[int | None, float]:
+        row = self._bucket(conn, api)
+        now = utcnow()
+        rate = self.rate_per_second(api)
+        elapsed = max(0.0, (now - row.refilled_at).total_seconds())
+        tokens = min(self.capacity(api), row.tokens + elapsed * rate)
+        day_calls = row.day_calls if row.day == now.date() else 0
+        allowed = self.allowed_today(api)
+        if day_calls >= allowed:
+            raise ZohoBudgetExhausted(
+                api, day_calls, allowed, self.settings.daily_limit(api), self.purpose
+            )
+        values = {"tokens": tokens, "refilled_at": now, "day": now.date(), "day_calls": day_calls}
+        slot = None
+        wait = (1 - tokens) / rate
+        if tokens >= 1:
+            slot = self._take_slot(conn, api, now)
+            wait = SLOT_POLL_SECONDS
+            if slot is not None:
+                values.update(tokens=tokens - 1, day_calls=day_calls + 1)
+        conn.execute(update(zoho_rate_limits).where(zoho_rate_limits.c.api == api).values(values))
+        return slot, wait
+
+    def _bucket(self, conn: Connection, api: str):  # type: ignore[no-untyped-def]
+        query = select(zoho_rate_limits).where(zoho_rate_limits.c.api == api).with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            now = utcnow()
+            conn.execute(
+                insert(zoho_rate_limits).values(
+                    api=api,
+                    tokens=self.capacity(api),
+                    refilled_at=now,
+                    day=now.date(),
+                    day_calls=0,
+                )  # fmt: skip
+            )
+            self._ensure_slots(conn, api)
+            row = conn.execute(query).first()
+        return row
+
+    def _ensure_slots(self, conn: Connection, api: str) -> None:
+        existing = set(
+            conn.scalars(select(zoho_api_slots.c.slot).where(zoho_api_slots.c.api == api))
+        )
+        missing = [
+            {"api": api, "slot": n} for n in range(self.settings.max_in_flight) if n not in existing
+        ]
+        if missing:
+            conn.execute(insert(zoho_api_slots), missing)
+
+    def _take_slot(self, conn: Connection, api: str, now) -> int | None:  # type: ignore[no-untyped-def]
+        t = zoho_api_slots
+        free = (
+            select(t.c.slot)
+            .where(t.c.api == api, t.c.slot < self.settings.max_in_flight)
+            .where((t.c.lease_until.is_(None)) | (t.c.lease_until < now))
+            .order_by(t.c.slot)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        slot = conn.scalar(free)
+        if slot is None:
+            return None
+        # A lease outlives any call (timeout plus margin); a crashed holder frees it by expiry.
+        lease = now + timedelta(seconds=self.settings.timeout_seconds + 5)
+        conn.execute(
+            update(t)
+            .where(t.c.api == api, t.c.slot == slot)
+            .values(lease_until=lease, holder=self.holder)
+        )
+        return int(slot)
+
+    def release(self, grant: Grant, used_today: int | None = None, throttled: bool = False) -> None:
+        """Free the slot; sync the day counter with Zoho's own; drain the bucket after a 44."""
+        with self.engine.begin() as conn:
+            t = zoho_api_slots
+            conn.execute(
+                update(t)
+                .where(t.c.api == grant.api, t.c.slot == grant.slot)
+                .values(lease_until=None)
+            )
+            row = self._bucket(conn, grant.api)
+            values: dict[str, object] = {}
+            if used_today is not None and used_today > row.day_calls:
+                values["day_calls"] = used_today
+            if throttled:
+                values.update(tokens=0.0, refilled_at=utcnow())
+            if values:
+                conn.execute(
+                    update(zoho_rate_limits)
+                    .where(zoho_rate_limits.c.api == grant.api)
+                    .values(values)
+                )

@@ -1,0 +1,29 @@
+"""Zoho's timestamps: `2026-06-11T17:38:06+0300` (offset without a colon) or a bare date."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+
+def parse_zoho_time(value: str | None) -> datetime | None:
+    """A timezone-aware datetime; bare dates are midnight UTC; empty means unknown."""
+    if not value:
+        return None
+    if len(value) == 10:
+        return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+    parsed = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+    return parsed
+
+
+def parse_zoho_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    return date.fromisoformat(value[:10])
+
+
+def format_zoho_time(moment: datetime, offset_minutes: int = 180) -> str:
+    """Render for a `last_modified_time` filter in the organisation's offset (+0300 for TSH)."""
+    if moment.tzinfo is None:
+        raise ValueError("format_zoho_time needs a timezone-aware datetime")
+    local = moment.astimezone(timezone(timedelta(minutes=offset_minutes)))
+    return local.strftime("%Y-%m-%dT%H:%M:%S%z")

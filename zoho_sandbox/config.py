@@ -1,0 +1,43 @@
+"""Sandbox configuration and the demo credentials every client uses against it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ORG_ID = "10234695"
+CLIENT_ID = "sandbox-client"
+CLIENT_SECRET = "sandbox-secret"
+REFRESH_TOKEN = "sandbox-refresh-token"
+
+DEMO_CREDENTIALS: dict[str, str] = {
+    "client_id": CLIENT_ID,
+    "client_secret": CLIENT_SECRET,
+    "refresh_token": REFRESH_TOKEN,
+    "organization_id": ORG_ID,
+}
+
+
+@dataclass
+class SandboxConfig:
+    """Everything the CLI can set; defaults mirror the CLI defaults."""
+
+    seed: int = 1
+    items: int = 500
+    customers: int = 200
+    vendors: int = 30
+    invoices: int = 2000
+    bills: int = 300
+    creditnotes: int = 100
+    salesorders: int = 300
+    inventory_only_items: int = 5
+    books_rpm: int = 100
+    inventory_rpm: int = 25
+    daily_limit: int = 10000
+    max_concurrent: int = 10
+    no_limits: bool = False
+    token_ttl: int = 3600
+    token_lockout: float = 900.0
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_retries: int = 8
+    webhook_backoff: float = 0.5
