@@ -83,9 +83,16 @@ def test_upsert_with_composite_key(engine: Engine) -> None:
         for w in ("10", "11")
     ]
     with engine.begin() as conn:
-        assert upsert(conn, product_warehouse_stock, rows, ["product_zoho_id", "warehouse_zoho_id"]).inserted == 2  # noqa: E501
+        assert (
+            upsert(
+                conn, product_warehouse_stock, rows, ["product_zoho_id", "warehouse_zoho_id"]
+            ).inserted
+            == 2
+        )  # noqa: E501
         rows[1] = {**rows[1], "stock_on_hand": 7}
-        again = upsert(conn, product_warehouse_stock, rows, ["product_zoho_id", "warehouse_zoho_id"])  # noqa: E501
+        again = upsert(
+            conn, product_warehouse_stock, rows, ["product_zoho_id", "warehouse_zoho_id"]
+        )  # noqa: E501
     assert again.as_dict() == {"inserted": 0, "updated": 1, "unchanged": 1}
 
 

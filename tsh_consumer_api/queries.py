@@ -56,8 +56,8 @@ def visible_products(settings: Settings) -> Select:
 def escape_like(text: str) -> str:
     """Make user text match literally inside a LIKE pattern (used with ESCAPE '\\')."""
     return (
-        text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
-        .replace("%", LIKE_ESCAPE + "%")
+        text
+
         .replace("_", LIKE_ESCAPE + "_")
     )
 

@@ -35,7 +35,8 @@ class Settings:
             low_stock_threshold=_int(env, "CONSUMER_LOW_STOCK_THRESHOLD", 10, minimum=0),
             pricelist_code=env.get("CONSUMER_PRICELIST_CODE", "").strip() or "consumer_iqd",
             cors_origins=tuple(
-                o.strip().rstrip("/") for o in env.get("CONSUMER_CORS_ORIGINS", "").split(",")
+                o.strip().rstrip("/")
+                for o in env.get("CONSUMER_CORS_ORIGINS", "").split(",")
                 if o.strip()
             ),
             docs_enabled=_bool(env, "CONSUMER_DOCS_ENABLED", True),

@@ -105,6 +105,10 @@ products = Table(
     Column("available_stock", Money),
     Column("actual_available_stock", Money),
     Column("stock_synced_at", UTCDateTime),
+    # Inventory's last_modified_time for the item, and the one whose per-warehouse stock is
+    # stored: warehouse details are fetched again only when the two differ.
+    Column("inventory_modified_time", UTCDateTime),
+    Column("warehouse_stock_modified_time", UTCDateTime),
 )
 # Serves the consumer listing: active, live products with stock, ordered by name.
 Index(
@@ -298,6 +302,8 @@ zoho_oauth_tokens = Table(
     Column("refreshed_at", UTCDateTime),
     # Set while Zoho's token throttle holds: nobody asks for a token before it.
     Column("blocked_until", UTCDateTime),
+    # Set when Zoho rejected the refresh token: nobody asks again with the same credentials.
+    Column("fatal_error", Text),
 )
 
 zoho_token_refresh_log = Table(

@@ -78,6 +78,10 @@ class TokenCache:
                 token = self._usable(row, stale)
                 if token:  # another process refreshed while we waited for the lock
                     return token
+                if row.fatal_error:
+                    # Zoho already rejected these credentials: asking again only adds to the
+                    # token throttle. New credentials make a new cache key and a fresh start.
+                    raise ZohoAuthError(row.fatal_error)
                 blocked = row.blocked_until
                 outcome: str | ZohoAuthError | None = None
                 if blocked is None or blocked <= utcnow():
@@ -125,6 +129,7 @@ class TokenCache:
                     f"ZOHO_ACCOUNTS_URL ({self.settings.accounts_url}) is right and reachable"
                 )
             except ZohoAuthError as exc:
+                self._set(conn, fatal_error=str(exc))
                 self._log(conn, refresh_type, False, str(exc))
                 return exc
             now = utcnow()

@@ -369,6 +369,12 @@ def upgrade() -> None:
         sa.Column("available_stock", sa.Numeric(precision=20, scale=4), nullable=True),
         sa.Column("actual_available_stock", sa.Numeric(precision=20, scale=4), nullable=True),
         sa.Column("stock_synced_at", tsh_db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "inventory_modified_time", tsh_db.types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "warehouse_stock_modified_time", tsh_db.types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_products")),
         sa.UniqueConstraint("zoho_id", name=op.f("uq_products_zoho_id")),
     )
@@ -526,6 +532,7 @@ def upgrade() -> None:
         sa.Column("expires_at", tsh_db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("refreshed_at", tsh_db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("blocked_until", tsh_db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("fatal_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("client_key", name=op.f("pk_zoho_oauth_tokens")),
     )
     op.create_table(

@@ -1,0 +1,66 @@
+"""`create_app(settings)`: the read-only consumer price API as a FastAPI application.
+
+Imports only tsh_db and the web stack, never Dagster or tsh_pipelines, so it starts fast
+and keeps serving prices while the pipelines are down or being deployed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+
+from tsh_consumer_api.db import open_read_only_engine
+from tsh_consumer_api.routes import health_router, products_router
+from tsh_consumer_api.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Prices for the TSH consumer app. A product is listed only when it is active, not deleted,
+has at least `CONSUMER_MIN_STOCK` units available and a positive IQD price in the consumer
+price list (`CONSUMER_PRICELIST_CODE`, default `consumer_iqd`). There is no fallback to the
+base price. Responses carry `Cache-Control` and a strong `ETag`; send `If-None-Match` to get
+a `304` when nothing changed.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    docs = settings.docs_enabled
+    app = FastAPI(
+        title="TSH consumer price API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.state.settings = settings
+    app.state.engine = open_read_only_engine(settings.database_url)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET"],
+            allow_headers=["If-None-Match"],
+            expose_headers=["ETag"],
+            max_age=600,
+        )
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.include_router(products_router)
+    app.include_router(health_router)
+    return app
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    orig = getattr(exc, "orig", exc)
+    log.error("%s %s failed in the database: %s", request.method, request.url.path, orig)
+    return JSONResponse(
+        {"detail": "The product database is unavailable; try again shortly."},
+        status_code=503,
+        headers={"Cache-Control": "no-store", "Retry-After": "5"},
+    )

@@ -1,0 +1,78 @@
+"""Response models (they document the API) and how a database row becomes one."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+StockStatus = Literal["in_stock", "low_stock"]
+
+
+class ConsumerProduct(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": "4815000000000000001",
+                "name": "Ceiling fan 56in",
+                "sku": "TSH-00001",
+                "category": "Fans",
+                "image_url": "https://cdn.example.com/fan.jpg",
+                "price": 15000.0,
+                "currency": "IQD",
+                "price_formatted": "15,000 IQD",
+                "stock_status": "in_stock",
+            }
+        }
+    )
+
+    id: str = Field(description="The product's Zoho item id (text: Zoho ids pass 2^53).")
+    name: str
+    sku: str | None
+    category: str | None
+    image_url: str | None
+    price: float = Field(description="The consumer price-list price, in IQD; never the base price.")
+    currency: Literal["IQD"] = "IQD"
+    price_formatted: str = Field(description='Ready to display, e.g. "1,250,000 IQD".')
+    stock_status: StockStatus = Field(
+        description="low_stock below CONSUMER_LOW_STOCK_THRESHOLD units, else in_stock."
+    )
+
+
+class ProductPage(BaseModel):
+    items: list[ConsumerProduct]
+    page: int = Field(description="1-based page number, as requested.")
+    per_page: int
+    total: int = Field(description="Products matching the filters, over all pages.")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: str = Field(description="'reachable', or what went wrong.")
+
+
+class ErrorMessage(BaseModel):
+    detail: str
+
+
+def format_iqd(price: Decimal) -> str:
+    """Thousands separators; whole dinars (the usual case) show no decimals."""
+    if price == price.to_integral_value():
+        return f"{int(price):,} IQD"
+    return f"{price.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,} IQD"
+
+
+def to_product(row: Any, low_stock_threshold: int) -> ConsumerProduct:
+    # SQLite hands back floats; str() first so 0.1 does not become 0.1000000000000000055...
+    price = Decimal(str(row.price))
+    return ConsumerProduct(
+        id=row.id,
+        name=row.name,
+        sku=row.sku,
+        category=row.category,
+        image_url=row.image_url,
+        price=float(price),
+        price_formatted=format_iqd(price),
+        stock_status="low_stock" if row.stock < low_stock_threshold else "in_stock",
+    )

@@ -1,0 +1,1 @@
+"""Replication assets, one per registry entity (documents partitioned by month)."""

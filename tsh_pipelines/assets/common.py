@@ -1,0 +1,67 @@
+"""What every replication asset does around its sync: mode, audit row, metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from tsh_pipelines.resources import DatabaseResource, ZohoResource
+from tsh_pipelines.sync.replicate import FULL_REFRESH, INCREMENTAL, RANGE
+from tsh_pipelines.sync.state import SyncTotals, finish_run, start_run
+from tsh_pipelines.zoho import ZohoClient
+from tsh_pipelines.zoho.stats import CallStats
+
+ZOHO_POOL = "zoho"  # one pool for every step that calls Zoho: two syncs never double the load
+MODE_TAG = "tsh/sync_mode"
+
+
+class SyncConfig(dg.Config):
+    full_refresh: bool = False
+    """Re-list everything in scope and soft-delete the rows Zoho no longer returns."""
+
+
+def resolve_mode(context: dg.AssetExecutionContext, config: SyncConfig) -> str:
+    """Config or the job's tag decide; otherwise a partitioned run lists its months (a
+    backfill) and an unpartitioned one syncs what changed since the watermark."""
+    tag = context.run.tags.get(MODE_TAG)
+    if config.full_refresh or tag == FULL_REFRESH:
+        return FULL_REFRESH
+    if tag == INCREMENTAL:
+        return INCREMENTAL
+    return RANGE if context.has_partition_key_range or context.has_partition_key else INCREMENTAL
+
+
+def run_sync(
+    context: dg.AssetExecutionContext,
+    zoho: ZohoResource,
+    database: DatabaseResource,
+    entity: str,
+    mode: str,
+    sync: Callable[[ZohoClient], Any],
+) -> tuple[Any, CallStats]:
+    """Run `sync` with a client, recording a `tds_sync_runs` row whatever happens."""
+    engine = database.engine()
+    run_id = start_run(engine, entity, mode, context.run_id)
+    with zoho.client(engine, context.log) as client:
+        try:
+            result = sync(client)
+        except Exception as exc:
+            failed = SyncTotals(entity, mode)
+            finish_run(engine, run_id, failed, client.stats.total, error=str(exc))
+            raise
+        totals = result[0] if isinstance(result, tuple) else result
+        finish_run(engine, run_id, totals, client.stats.total)
+        client.stats.log_summary(context.log)
+    return result, client.stats
+
+
+def metadata(totals: SyncTotals, stats: CallStats | None) -> dict[str, Any]:
+    meta: dict[str, Any] = dict(totals.as_metadata())
+    if stats is not None:
+        meta.update(stats.as_metadata())
+    if totals.preview:
+        meta["preview"] = dg.MetadataValue.md(pd.DataFrame(totals.preview).to_markdown(index=False))
+    return meta

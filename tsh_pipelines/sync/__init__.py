@@ -1,0 +1,1 @@
+"""Replication logic, free of Dagster: assets and event handlers call into it."""

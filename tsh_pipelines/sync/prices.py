@@ -1,0 +1,118 @@
+"""Price lists and their per-item prices, from Books price books.
+
+One listing call gives the price books; a detail call per price book gives its items, made
+only for price books that are new or changed since their prices were stored (or on a full
+refresh). Items that left a price book are soft-deleted from `product_prices`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection, Engine
+
+from tsh_db.dialect import upsert
+from tsh_db.schema import price_lists, product_prices
+from tsh_db.types import utcnow
+from tsh_pipelines.entities import BY_NAME
+from tsh_pipelines.sync.mapping import to_decimal, to_row
+from tsh_pipelines.sync.replicate import FULL_REFRESH, INCREMENTAL, note_page, soft_delete_missing
+from tsh_pipelines.sync.state import SyncTotals, set_watermark
+from tsh_pipelines.zoho import BOOKS, ZohoClient
+
+PRICE_LISTS = BY_NAME["price_lists"]
+
+
+def price_list_code(name: str, currency: str | None) -> str:
+    """`Consumer` + `IQD` → `consumer_iqd`: the stable handle the consumer API selects on."""
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    return f"{slug}_{currency.lower()}" if currency else slug
+
+
+def sync_price_lists(
+    client: ZohoClient,
+    engine: Engine,
+    *,
+    mode: str = INCREMENTAL,
+    log: logging.Logger | logging.LoggerAdapter,
+) -> tuple[SyncTotals, SyncTotals]:
+    lists = SyncTotals("price_lists", mode)
+    prices = SyncTotals("product_prices", mode)
+    seen: set[str] = set()
+    for records in client.pages(BOOKS, "pricebooks", "pricebooks", "pricebook_id"):
+        lists.pages += 1
+        now = utcnow()
+        rows = [to_row(PRICE_LISTS, price_lists, r, now) for r in records]
+        for row in rows:
+            row["code"] = price_list_code(row["name"], row["currency_code"])
+        changed = _changed(engine, rows) if mode != FULL_REFRESH else {r["zoho_id"] for r in rows}
+        # Details first, then list rows and prices in one transaction: a price book's new
+        # last_modified_time is never stored without the prices it stands for.
+        details = {z: client.get(BOOKS, f"pricebooks/{z}")["pricebook"] for z in sorted(changed)}
+        with engine.begin() as conn:
+            lists.counts += upsert(conn, price_lists, rows, ["zoho_id"])
+            for row in rows:
+                if row["zoho_id"] in details:
+                    _store_prices(conn, row, details[row["zoho_id"]], prices)
+        note_page(lists, PRICE_LISTS, rows, seen)
+        log.info("price_lists: %d price books, %d fetched, %s prices", len(seen), len(details),
+                 f"{prices.records:,}")  # fmt: skip
+    if mode == FULL_REFRESH:
+        lists.soft_deleted = soft_delete_missing(engine, PRICE_LISTS, seen, None, None)
+    set_watermark(engine, "price_lists", lists.watermark, full=mode == FULL_REFRESH)
+    return lists, prices
+
+
+def _changed(engine: Engine, rows: list[dict]) -> set[str]:
+    """Price books whose items must be fetched: new, or modified since they were stored."""
+    with engine.connect() as conn:
+        stored = dict(
+            conn.execute(
+                select(price_lists.c.zoho_id, price_lists.c.zoho_last_modified_time).where(
+                    price_lists.c.zoho_id.in_([r["zoho_id"] for r in rows])
+                )
+            ).all()
+        )
+    return {
+        r["zoho_id"]
+        for r in rows
+        if r["zoho_id"] not in stored or stored[r["zoho_id"]] != r["zoho_last_modified_time"]
+    }
+
+
+def price_rows(price_list: dict, detail: dict) -> list[dict]:
+    now = utcnow()
+    return [
+        {
+            "price_list_zoho_id": price_list["zoho_id"],
+            "product_zoho_id": str(item["item_id"]),
+            "zoho_pricebook_item_id": str(item.get("pricebook_item_id") or "") or None,
+            "price": to_decimal(item.get("pricebook_rate")),
+            "currency": price_list["currency_code"],
+            "synced_at": now,
+            "deleted_at": None,
+        }
+        for item in detail.get("pricebook_items") or []
+    ]
+
+
+def _store_prices(conn: Connection, price_list: dict, detail: dict, totals: SyncTotals) -> None:
+    """Upsert a price book's items and soft-delete the items that left it."""
+    rows = price_rows(price_list, detail)
+    t = product_prices
+    totals.counts += upsert(conn, t, rows, ["price_list_zoho_id", "product_zoho_id"])
+    listed = [r["product_zoho_id"] for r in rows]
+    gone = conn.execute(
+        update(t)
+        .where(
+            t.c.price_list_zoho_id == price_list["zoho_id"],
+            t.c.deleted_at.is_(None),
+            t.c.product_zoho_id.not_in(listed),
+        )
+        .values(deleted_at=utcnow())
+    )
+    totals.records += len(rows)
+    totals.soft_deleted += gone.rowcount or 0
+    totals.details_fetched += 1

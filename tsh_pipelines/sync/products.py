@@ -1,0 +1,202 @@
+"""Products, Books first: the Books listing, then one Inventory pass for stock and the rest.
+
+The Inventory pass serves two needs with one listing: stock totals for every item, and the
+full record of items that exist only in Inventory. Per-warehouse stock needs one Inventory
+detail call per item, so it is fetched only for items whose Inventory record changed since
+their warehouse stock was stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, or_, select, update
+from sqlalchemy.engine import Engine
+
+from tsh_db.dialect import upsert
+from tsh_db.schema import product_warehouse_stock, products
+from tsh_db.types import utcnow
+from tsh_pipelines.entities import BY_NAME
+from tsh_pipelines.sync.mapping import coerce, to_row
+from tsh_pipelines.sync.replicate import (
+    FULL_REFRESH,
+    INCREMENTAL,
+    OVERLAP,
+    list_params,
+    note_page,
+    soft_delete_missing,
+)
+from tsh_pipelines.sync.state import SyncTotals, get_watermark, set_watermark
+from tsh_pipelines.zoho import BOOKS, INVENTORY, ZohoClient
+from tsh_pipelines.zoho.catalog import inventory_item
+from tsh_pipelines.zoho.timefmt import format_zoho_time, parse_zoho_time
+
+PRODUCTS = BY_NAME["products"]
+WAREHOUSE_STOCK = BY_NAME["product_warehouse_stock"]
+STOCK = ("stock_on_hand", "available_stock", "actual_available_stock")
+INVENTORY_STATE = "products_inventory"  # the Inventory pass keeps a watermark of its own
+
+
+def product_row(record: dict, source: str, now: datetime) -> dict[str, Any]:
+    row = to_row(PRODUCTS, products, record, now)
+    row["source"] = source
+    row["is_active"] = str(record.get("status", "active")).lower() == "active"
+    return row
+
+
+def stock_values(record: dict, now: datetime) -> dict[str, Any]:
+    values = {c: coerce(record.get(c), products.c[c].type) for c in STOCK}
+    values["inventory_modified_time"] = parse_zoho_time(record.get("last_modified_time"))
+    values["stock_synced_at"] = now
+    return values
+
+
+def sync_products(
+    client: ZohoClient,
+    engine: Engine,
+    *,
+    mode: str = INCREMENTAL,
+    log: logging.Logger | logging.LoggerAdapter,
+) -> SyncTotals:
+    totals = SyncTotals("products", mode, watermark=get_watermark(engine, "products"))
+    seen: set[str] = set()
+    params = list_params(engine, PRODUCTS, mode, None, None)
+    for records in client.pages(BOOKS, PRODUCTS.path, "items", "item_id", params):
+        totals.pages += 1
+        rows = [product_row(r, BOOKS, utcnow()) for r in records]
+        with engine.begin() as conn:
+            totals.counts += upsert(conn, products, rows, ["zoho_id"])
+        note_page(totals, PRODUCTS, rows, seen)
+        log.info("products (books): page %d, %s rows", totals.pages, f"{totals.records:,}")
+    inventory_watermark = inventory_pass(client, engine, mode, totals, seen, log)
+    if mode == FULL_REFRESH:
+        totals.soft_deleted = soft_delete_missing(engine, PRODUCTS, seen, None, None)
+    set_watermark(engine, "products", totals.watermark, full=mode == FULL_REFRESH)
+    set_watermark(engine, INVENTORY_STATE, inventory_watermark, full=mode == FULL_REFRESH)
+    return totals
+
+
+def inventory_pass(
+    client: ZohoClient,
+    engine: Engine,
+    mode: str,
+    totals: SyncTotals,
+    seen: set[str],
+    log: logging.Logger | logging.LoggerAdapter,
+) -> datetime | None:
+    """The single Inventory listing: stock for Books items, full rows for Inventory-only ones."""
+    watermark = get_watermark(engine, INVENTORY_STATE)
+    params: dict[str, Any] = {"filter_by": "Status.All"}
+    if mode == INCREMENTAL and watermark is not None:
+        params["last_modified_time"] = format_zoho_time(watermark - OVERLAP)
+    stock_changed = inventory_only = 0
+    for page, records in enumerate(client.pages(INVENTORY, "items", "items", "item_id", params), 1):
+        totals.pages += 1
+        now = utcnow()
+        ids = [str(r["item_id"]) for r in records]
+        with engine.begin() as conn:
+            stored = {
+                row.zoho_id: row
+                for row in conn.execute(
+                    select(
+                        products.c.zoho_id,
+                        products.c.source,
+                        *(products.c[c] for c in STOCK),
+                        products.c.inventory_modified_time,
+                    ).where(products.c.zoho_id.in_(ids))
+                )  # fmt: skip
+            }
+            extra_rows, stock_rows = [], []
+            for record in records:
+                key, values = str(record["item_id"]), stock_values(record, now)
+                seen.add(key)
+                modified = values["inventory_modified_time"]
+                if modified and (watermark is None or modified > watermark):
+                    watermark = modified
+                old = stored.get(key)
+                if old is None or old.source == INVENTORY:
+                    extra_rows.append({**product_row(record, INVENTORY, now), **values})
+                elif any(values[c] != getattr(old, c) for c in (*STOCK, "inventory_modified_time")):
+                    stock_rows.append({"b_id": key, **values})
+            if extra_rows:
+                quiet = ("synced_at", "stock_synced_at")
+                totals.counts += upsert(
+                    conn, products, extra_rows, ["zoho_id"], ignore_for_change=quiet
+                )
+            if stock_rows:
+                conn.execute(
+                    update(products).where(products.c.zoho_id == bindparam("b_id")), stock_rows
+                )
+        stock_changed += len(stock_rows)
+        inventory_only += len(extra_rows)
+        log.info("products (inventory): page %d, %s items", page, f"{len(seen):,}")
+    totals.extra.update(stock_rows_updated=stock_changed, inventory_only_items=inventory_only)
+    return watermark
+
+
+def sync_warehouse_stock(
+    client: ZohoClient, engine: Engine, *, log: logging.Logger | logging.LoggerAdapter
+) -> SyncTotals:
+    """Per-warehouse stock, one Inventory detail call per item that changed since last time."""
+    totals = SyncTotals("product_warehouse_stock", INCREMENTAL)
+    stale = and_(
+        products.c.deleted_at.is_(None),
+        products.c.inventory_modified_time.is_not(None),
+        or_(
+            products.c.warehouse_stock_modified_time.is_(None),
+            products.c.warehouse_stock_modified_time != products.c.inventory_modified_time,
+        ),
+    )
+    with engine.connect() as conn:
+        todo = conn.execute(
+            select(products.c.zoho_id, products.c.inventory_modified_time).where(stale)
+        ).all()
+    log.info("product_warehouse_stock: %d items changed since their last fetch", len(todo))
+    for n, (zoho_id, modified) in enumerate(todo, 1):
+        record = inventory_item(client, zoho_id)
+        store_warehouse_stock(engine, zoho_id, record, modified, totals)
+        if n % 50 == 0 or n == len(todo):
+            log.info("product_warehouse_stock: %d of %d items", n, len(todo))
+    totals.details_fetched = len(todo)
+    return totals
+
+
+def warehouse_rows(zoho_id: str, record: dict, now: datetime) -> list[dict]:
+    """Rows from `warehouses[]`, or `locations[]` for organisations moved to Locations."""
+    rows = []
+    for w in record.get("warehouses") or []:
+        rows.append(_warehouse_row(zoho_id, w, "warehouse", now))
+    for loc in record.get("locations") or []:
+        rows.append(_warehouse_row(zoho_id, loc, "location", now))
+    return rows
+
+
+def _warehouse_row(zoho_id: str, w: dict, prefix: str, now: datetime) -> dict:
+    t = product_warehouse_stock.c
+    return {
+        "product_zoho_id": zoho_id,
+        "warehouse_zoho_id": str(w[f"{prefix}_id"]),
+        "warehouse_name": w.get(f"{prefix}_name"),
+        **{c: coerce(w.get(f"{prefix}_{c}"), t[c].type) for c in STOCK},
+        "synced_at": now,
+    }
+
+
+def store_warehouse_stock(
+    engine: Engine, zoho_id: str, record: dict, modified: datetime | None, totals: SyncTotals
+) -> None:
+    rows = warehouse_rows(zoho_id, record, utcnow())
+    t = product_warehouse_stock
+    with engine.begin() as conn:
+        totals.counts += upsert(conn, t, rows, ["product_zoho_id", "warehouse_zoho_id"])
+        listed = [r["warehouse_zoho_id"] for r in rows]
+        conn.execute(
+            delete(t).where(t.c.product_zoho_id == zoho_id, t.c.warehouse_zoho_id.not_in(listed))
+        )
+        conn.execute(
+            update(products).where(products.c.zoho_id == zoho_id)
+            .values(warehouse_stock_modified_time=modified)
+        )  # fmt: skip
+    totals.records += len(rows)

@@ -1,0 +1,53 @@
+"""`python -m zoho_sandbox --port 8765 --seed 7`: serve the sandbox with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+
+import uvicorn
+
+from .app import create_app
+from .config import DEMO_CREDENTIALS, SandboxConfig
+
+INT_OPTIONS = ("seed", "items", "customers", "vendors", "invoices", "bills", "creditnotes",
+               "salesorders", "inventory_only_items", "books_rpm", "inventory_rpm",
+               "daily_limit", "max_concurrent", "token_ttl", "webhook_retries")
+FLOAT_OPTIONS = ("token_lockout", "webhook_backoff")
+STR_OPTIONS = ("webhook_url", "webhook_secret")
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, SandboxConfig]:
+    defaults = SandboxConfig()
+    parser = argparse.ArgumentParser(prog="python -m zoho_sandbox",
+                                     description="Local Zoho Books + Inventory simulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    for name, kind in [*((n, int) for n in INT_OPTIONS), *((n, float) for n in FLOAT_OPTIONS),
+                       *((n, str) for n in STR_OPTIONS)]:
+        parser.add_argument("--" + name.replace("_", "-"), dest=name, type=kind,
+                            default=getattr(defaults, name))
+    parser.add_argument("--no-limits", action="store_true",
+                        help="turn per-minute, daily and concurrency limits off (benchmarks)")
+    args = parser.parse_args(argv)
+    fields = {f.name for f in dataclasses.fields(SandboxConfig)}
+    cfg = SandboxConfig(**{k: v for k, v in vars(args).items() if k in fields})
+    return args, cfg
+
+
+def main(argv: list[str] | None = None) -> None:
+    args, cfg = parse_args(argv)
+    started = time.perf_counter()
+    app = create_app(cfg)
+    url = f"http://{args.host}:{args.port}"
+    print(f"Zoho sandbox (seed {cfg.seed}) generated in {time.perf_counter() - started:.1f}s, "
+          f"serving at {url}", flush=True)
+    print(f"  accounts/API base URL: {url}  (token: POST {url}/oauth/v2/token)", flush=True)
+    for key, value in DEMO_CREDENTIALS.items():
+        print(f"  {key}={value}", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

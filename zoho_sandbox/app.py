@@ -1,0 +1,96 @@
+"""FastAPI app: Zoho Accounts' token endpoint, Books and Inventory, and the control API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI, Request, Response
+
+from .config import ORG_ID, SandboxConfig
+from .control_api import register_control
+from .errors import Answer, error, unknown_org
+from .state import Sandbox
+from .zoho_api import endpoint_label, handle
+
+ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    # serialised by hand: ids above 2^53 stay exact Python ints, and it skips FastAPI's encoder
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(content, status_code=status, media_type="application/json",
+                    headers=headers)
+
+
+def create_app(config: SandboxConfig | None = None) -> FastAPI:
+    sb = Sandbox(config or SandboxConfig())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await sb.webhooks.aclose()
+
+    app = FastAPI(title="Zoho sandbox", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
+    app.state.sandbox = sb
+
+    @app.post("/oauth/v2/token")
+    async def token(request: Request) -> Response:
+        params = dict(request.query_params)
+        body = await request.body()
+        if body:
+            params.update(parse_qsl(body.decode(errors="replace")))
+        status, payload = sb.tokens.grant(params, time.monotonic(),
+                                          str(request.base_url).rstrip("/"))
+        return json_response(status, payload)
+
+    @app.api_route("/books/v3/{path:path}", methods=ALL_METHODS)
+    async def books(path: str, request: Request) -> Response:
+        return await zoho_call(sb, "books", path, request)
+
+    @app.api_route("/inventory/v1/{path:path}", methods=ALL_METHODS)
+    async def inventory(path: str, request: Request) -> Response:
+        return await zoho_call(sb, "inventory", path, request)
+
+    register_control(app, sb, json_response)
+    return app
+
+
+async def zoho_call(sb: Sandbox, api: str, path: str, request: Request) -> Response:
+    limits, stats = sb.limits, sb.stats  # a reset mid-call must not unbalance new counters
+    status, body = await _pipeline(sb, api, path, request)
+    stats.record(api, endpoint_label(api, path), status)
+    return json_response(status, body, limits.headers(api))
+
+
+async def _pipeline(sb: Sandbox, api: str, path: str, request: Request) -> Answer:
+    denied = sb.tokens.check(request.headers.get("authorization"), time.monotonic())
+    if denied:
+        return denied
+    org = request.query_params.get("organization_id", "")
+    if org != ORG_ID:
+        return unknown_org(org)
+    if request.method != "GET":
+        return error(405, 37, "The sandbox serves Zoho's read API only: use GET.")
+    limits = sb.limits
+    denied = limits.enter(api)
+    if denied:
+        return denied
+    try:
+        if sb.faults.latency_ms:
+            await asyncio.sleep(sb.faults.latency_ms / 1000)
+        injected = sb.faults.draw()
+        if injected:
+            return injected  # a simulated refusal: not counted against the quotas
+        denied = limits.admit(api, time.monotonic())
+        if denied:
+            return denied
+        return handle(sb.world, api, path, request.query_params, sb.faults.duplicate)
+    finally:
+        limits.leave(api)

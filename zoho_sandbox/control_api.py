@@ -1,0 +1,88 @@
+"""Control API under /_sandbox: never rate limited, never counted as Zoho calls."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+
+from .faults import FaultError
+from .mutations import MutationError
+from .state import Sandbox
+from .world import ENTITIES
+
+JsonResponder = Callable[..., Response]
+
+
+async def _json_body(request: Request) -> dict[str, Any] | None:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def register_control(app: FastAPI, sb: Sandbox, respond: JsonResponder) -> None:
+    @app.post("/_sandbox/mutate")
+    async def mutate(request: Request) -> Response:
+        body = await _json_body(request)
+        if body is None:
+            return respond(400, {"error": "body must be a JSON object"})
+        try:
+            result, changes = sb.mutator.apply(body)
+        except MutationError as exc:
+            return respond(exc.status, {"error": str(exc)})
+        for change in changes:
+            sb.webhooks.send(change.entity, change.event, change.record_key, change.record)
+        return respond(200, result)
+
+    @app.post("/_sandbox/faults")
+    async def faults(request: Request) -> Response:
+        body = await _json_body(request)
+        if body is None:
+            return respond(400, {"error": "body must be a JSON object"})
+        try:
+            sb.faults.configure(body)
+        except FaultError as exc:
+            return respond(400, {"error": str(exc)})
+        if body.get("revoke_tokens"):
+            sb.tokens.revoke_all()
+        if body.get("revoke_refresh_token"):
+            sb.tokens.refresh_revoked = True  # stays revoked until /_sandbox/reset
+        return respond(200, {"faults": sb.faults.describe(),
+                             "refresh_token_revoked": sb.tokens.refresh_revoked})
+
+    @app.get("/_sandbox/stats")
+    async def stats() -> Response:
+        return respond(200, snapshot(sb))
+
+    @app.post("/_sandbox/reset")
+    async def reset() -> Response:
+        sb.reset()
+        return respond(200, {"reset": True})
+
+    @app.get("/_sandbox/records/{entity}")
+    async def records(entity: str) -> Response:
+        if entity not in ENTITIES:
+            return respond(404, {"error": f"unknown entity {entity!r}"})
+        return respond(200, {"entity": entity, "records": sb.world.records(entity)})
+
+
+def snapshot(sb: Sandbox) -> dict[str, Any]:
+    out = sb.stats.snapshot()
+    out.update({
+        "tokens_issued": sb.tokens.issued,
+        "token_requests": sb.tokens.requests,
+        "live_tokens": len(sb.tokens.live),
+        "peak_calls_per_minute": dict(sb.limits.peak),
+        "daily_used": dict(sb.limits.used),
+        "webhooks": sb.webhooks.stats(),
+        "faults": sb.faults.describe(),
+        "record_counts": {e: len(sb.world.stores[e].rows) for e in ENTITIES},
+    })
+    return out

@@ -1,0 +1,190 @@
+"""Control-API mutations: create, update or delete records as if someone used Zoho's UI.
+
+Every change materialises the record (`row.rec`) and stamps it with the mutation clock, which
+reads real time but never goes below the end of generated data nor backwards.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .clock import GEN_END, day_of, day_str, fmt_ts, make_id, rng_for
+from .gen_contacts import contact_core
+from .gen_docs import KINDS, doc_core, party_range
+from .gen_items import gen_stock, item_core, stock_of, stock_totals
+from .specs import DOCUMENTS, ENT, SPECS
+from .store import EntityStore, Row
+from .world import ENTITIES, World
+
+ACTIONS = ("create", "update", "delete")
+NAME_KEYS = {"items": "name", "contacts": "contact_name", "pricebooks": "name",
+             **{e: KINDS[e].number_key for e in DOCUMENTS}}
+WAITING_STATUS = {"invoices": "sent", "bills": "open", "creditnotes": "open",
+                  "salesorders": "open"}
+
+
+class MutationError(ValueError):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Change:
+    """One changed record, as a webhook would carry it."""
+
+    entity: str  # webhook route key: an entity name or "stock"
+    event: str  # created | edited | deleted
+    record_key: str
+    record: dict[str, Any]
+
+
+class Mutator:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.rng = random.Random(f"{world.seed}:mutations")
+        self.last_stamp = GEN_END + 1
+
+    def stamp(self) -> int:
+        self.last_stamp = max(int(time.time()), self.last_stamp)
+        return self.last_stamp
+
+    def apply(self, body: dict[str, Any]) -> tuple[dict[str, Any], list[Change]]:
+        entity, action = body.get("entity"), body.get("action")
+        if entity not in (*ENTITIES, "stock"):
+            raise MutationError(400, f"unknown entity {entity!r}")
+        if action not in ACTIONS or (entity == "stock" and action != "update"):
+            raise MutationError(400, f"unsupported action {action!r} for {entity}")
+        fields = body.get("fields") or {}
+        if not isinstance(fields, dict):
+            raise MutationError(400, "fields must be an object")
+        t = self.stamp()
+        store = self.world.stores["items" if entity == "stock" else entity]
+        if action == "create":
+            rows = [self._create(entity, store, t) for _ in range(_count(body))]
+        else:
+            rows = self._targets(store, body)
+        changes: list[Change] = []
+        records = [self._one(entity, action, store, row, fields, t, changes) for row in rows]
+        return {"entity": entity, "action": action, "records": records}, changes
+
+    def _targets(self, store: EntityStore, body: dict[str, Any]) -> list[Row]:
+        if body.get("ids") is not None:
+            rows = [store.get(str(rid)) for rid in body["ids"]]
+            missing = [str(r) for r, row in zip(body["ids"], rows, strict=True) if row is None]
+            if missing:
+                raise MutationError(404, f"no live record with id {', '.join(missing)}")
+            return [r for r in rows if r is not None]
+        ids = sorted(store.rows)
+        return [store.rows[i] for i in self.rng.sample(ids, min(_count(body), len(ids)))]
+
+    def _one(self, entity: str, action: str, store: EntityStore, row: Row,
+             fields: dict[str, Any], t: int, changes: list[Change]) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": row.id, "last_modified_time": fmt_ts(t)}
+        key = "item" if entity == "stock" else SPECS[entity].record_key
+        if action == "delete":
+            changes.append(Change(entity, "deleted", key, self.world.detail(entity, row)))
+            store.remove(row)
+            return out
+        if entity == "stock":
+            self._restock(store, row, t)
+            changes.append(Change("stock", "edited", key, self.world.inventory(row, True)))
+            out["stock_on_hand"] = stock_totals(stock_of(self.world.seed, row))["stock_on_hand"]
+            return out
+        if entity == "pricebooks":
+            out["item_ids"] = self._reprice(row) if action == "update" else []
+        rec = dict(self.world.detail(entity, row) if entity != "pricebooks"
+                   else self.world.summary(entity, row))
+        if action == "update" and entity != "pricebooks":
+            self._default_edit(entity, rec)
+        rec.update(fields)
+        self._save(store, entity, row, rec, t)
+        event = "created" if action == "create" else "edited"
+        changes.append(Change(entity, event, key, self.world.detail(entity, row)))
+        return out
+
+    def _save(self, store: EntityStore, entity: str, row: Row, rec: dict[str, Any],
+              t: int) -> None:
+        store.begin_change(row)
+        rec["last_modified_time"] = fmt_ts(t)
+        row.lmt = t
+        row.name = str(rec.get(NAME_KEYS[entity], row.name))
+        row.status = str(rec.get("status", row.status))
+        row.date = str(rec.get("date", row.date)) if entity in DOCUMENTS else ""
+        row.rec = rec
+        store.end_change(row)
+
+    def _default_edit(self, entity: str, rec: dict[str, Any]) -> None:
+        """A visible change when the caller gives no fields."""
+        if entity == "items":
+            if isinstance(rec.get("rate"), float):
+                rec["rate"] = float(round(rec["rate"] * 1.05 / 250) * 250 or 250)
+            rec["description"] = f"{rec.get('description', '')} (revised)".strip()
+        elif entity == "contacts":
+            rec["phone"] = f"+964 7{self.rng.randint(700000000, 909999999)}"
+        else:
+            rec["reference_number"] = f"REF-{self.rng.randint(100000, 999999)}"
+
+    def _restock(self, store: EntityStore, row: Row, t: int) -> None:
+        stock = [list(w) for w in stock_of(self.world.seed, row)]
+        for w in stock:
+            w[0] = max(0, w[0] + self.rng.randint(-10, 25))
+            w[1] = min(w[1], w[0])
+            w[2] = min(w[2], w[0] - w[1])
+        rec = dict(self.world.detail("items", row))
+        row.stock = stock
+        self._save(store, "items", row, rec, t)
+
+    def _reprice(self, row: Row) -> list[str]:
+        rates = row.core["rates"]
+        picked = self.rng.sample(sorted(rates), min(5, len(rates)))
+        for item_id in picked:
+            pbi, rate = rates[item_id]
+            rates[item_id] = [pbi, float(round(rate * 1.1 / 250) * 250) if rate >= 250
+                              else round(rate * 1.1 + 1, 2)]
+        return picked
+
+    def _create(self, entity: str, store: EntityStore, t: int) -> Row:
+        idx = store.next_idx
+        rng = rng_for(self.world.seed, ENT[entity] + 100, idx)
+        rid = str(self.world_id(entity, idx))
+        if entity == "items":
+            name, core = item_core(rng, idx, None)
+            row = Row(rid, idx, name, t, t, "", "active", "books", core)
+            row.stock = gen_stock(self.world.seed, idx)
+        elif entity == "contacts":
+            name, core = contact_core(rng, False, None, self.world.pricebook_ids)
+            row = Row(rid, idx, f"{name} {idx + 1}", t, t, "", "active", "books", core)
+        elif entity == "pricebooks":
+            row = self._new_pricebook(rid, idx, t)
+        else:
+            kind = KINDS[entity]
+            core = doc_core(rng, *party_range(kind, self.world.contacts))
+            row = Row(rid, idx, f"{kind.prefix}-{idx + 1:06d}", t, t, day_str(day_of(t)),
+                      WAITING_STATUS[entity], "books", core)
+        row.rec = dict(self.world.detail(entity, row)) if entity != "pricebooks" else \
+            self.world.summary(entity, row)
+        store.add(row)
+        return row
+
+    def _new_pricebook(self, rid: str, idx: int, t: int) -> Row:
+        items = self.world.items
+        live = [j for j in range(items.books_count) if items.active[j]]
+        rates = {items.ids[j]: [self.world_id("pricebook_items", idx * 10**10 + j), items.rates[j]]
+                 for j in sorted(self.rng.sample(live, min(5, len(live))))}
+        core = {"currency": "IQD", "description": "Created in the sandbox", "decimals": 0,
+                "rates": rates}
+        return Row(rid, idx, f"Price Book {idx + 1}", t, t, "", "active", "books", core)
+
+    def world_id(self, ent_name: str, n: int) -> int:
+        return make_id(self.world.seed, ENT[ent_name], n + 1)
+
+
+def _count(body: dict[str, Any]) -> int:
+    count = body.get("count", 1)
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise MutationError(400, "count must be a non-negative integer")
+    return count

@@ -1,0 +1,102 @@
+"""The generated organisation: one store per entity and the renderers for every shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .clock import make_id
+from .config import SandboxConfig
+from .gen_contacts import contact_summary, generate_contacts, render_contact
+from .gen_docs import KINDS, doc_summary, generate_docs, render_doc
+from .gen_items import (
+    generate_items,
+    inventory_item,
+    item_summary,
+    render_item,
+    sku_of,
+    stock_of,
+    stock_totals,
+    warehouse_stock,
+)
+from .gen_pricebooks import generate_pricebooks, pricebook_fields, render_pricebook
+from .specs import DOCUMENTS, ENT, SPECS
+from .store import EntityStore, Row
+
+ENTITIES = ("items", "contacts", *DOCUMENTS, "pricebooks")
+
+
+class World:
+    def __init__(self, cfg: SandboxConfig) -> None:
+        seed = self.seed = cfg.seed
+        pricebook_ids = self.pricebook_ids = (str(make_id(seed, ENT["pricebooks"], 1)),
+                                              str(make_id(seed, ENT["pricebooks"], 2)))
+        item_rows, self.items = generate_items(seed, cfg.items, cfg.inventory_only_items)
+        contact_rows, self.contacts = generate_contacts(seed, cfg.customers, cfg.vendors,
+                                                        pricebook_ids)
+        rows: dict[str, list[Row]] = {
+            "items": item_rows, "contacts": contact_rows,
+            "pricebooks": generate_pricebooks(seed, self.items),
+        }
+        sizes = {"invoices": cfg.invoices, "bills": cfg.bills, "creditnotes": cfg.creditnotes,
+                 "salesorders": cfg.salesorders}
+        for entity in DOCUMENTS:
+            rows[entity] = generate_docs(seed, KINDS[entity], sizes[entity], self.contacts)
+        self.stores = {e: EntityStore(rows[e], SPECS[e].filters) for e in ENTITIES}
+
+    # -- Books shapes -------------------------------------------------------------------
+    def detail(self, entity: str, row: Row) -> dict[str, Any]:
+        if entity == "items":
+            return render_item(self.seed, row)
+        if entity == "contacts":
+            return render_contact(self.seed, row, self.pricebook_names())
+        if entity == "pricebooks":
+            return render_pricebook(self.seed, row, self.item_lookup)
+        return render_doc(self.seed, KINDS[entity], row, self.items, self.contacts)
+
+    def summary(self, entity: str, row: Row) -> dict[str, Any]:
+        if entity == "items":
+            return item_summary(render_item(self.seed, row))
+        if entity == "contacts":
+            return contact_summary(render_contact(self.seed, row, self.pricebook_names()))
+        if entity == "pricebooks":
+            return pricebook_fields(self.seed, row)
+        return doc_summary(self.detail(entity, row))
+
+    def pricebook_names(self) -> dict[str, str]:
+        return {r.id: r.name for r in self.stores["pricebooks"].rows.values()}
+
+    def item_lookup(self, item_id: str) -> tuple[str, str] | None:
+        row = self.stores["items"].get(item_id)
+        if row is None:
+            return None
+        sku = row.rec["sku"] if row.rec is not None else sku_of(row.idx)
+        return row.name, sku
+
+    # -- Inventory shape ----------------------------------------------------------------
+    def inventory(self, row: Row, detail: bool) -> dict[str, Any]:
+        return inventory_item(self.seed, row, detail)
+
+    # -- control API: every live record in detail shape, ids as text --------------------
+    def records(self, entity: str) -> list[dict[str, Any]]:
+        store = self.stores[entity]
+        out = []
+        for rid in sorted(store.rows):
+            row = store.rows[rid]
+            rec = dict(self.detail(entity, row))
+            if entity == "items":
+                stock = stock_of(self.seed, row)
+                rec.update(stock_totals(stock))
+                rec["warehouses"] = warehouse_stock(self.seed, stock)
+                rec["source"] = row.source
+            out.append(stringify_ids(rec))
+        return out
+
+
+def stringify_ids(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (str(v) if k.endswith("_id") and isinstance(v, int)
+                    and not isinstance(v, bool) else stringify_ids(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [stringify_ids(v) for v in value]
+    return value
