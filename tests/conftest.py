@@ -12,6 +12,7 @@ from tests.dbs import fresh_postgres_database, fresh_sqlite_database
 from tsh_db import migrate
 from tsh_db.engine import get_engine
 from tsh_db.schema import metadata
+from zoho_sandbox.process import SandboxProcess
 
 DIALECTS = ["sqlite", "postgresql"]
 
@@ -56,3 +57,20 @@ def db_url(request: pytest.FixtureRequest, migrated_urls: Callable[[str], str]) 
 @pytest.fixture
 def engine(db_url: str) -> Engine:
     return get_engine(db_url)
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxProcess]:
+    """One sandbox for the session, with limits far above what tests use (limit tests start
+    their own). Tests that change it take `fresh_sandbox`, which resets it first."""
+    with SandboxProcess(
+        seed=7, items=250, customers=60, vendors=10, invoices=500, bills=80, creditnotes=40,
+        salesorders=60, inventory_only_items=5, books_rpm=100_000, inventory_rpm=100_000,
+    ) as sb:  # fmt: skip
+        yield sb
+
+
+@pytest.fixture
+def fresh_sandbox(sandbox: SandboxProcess) -> SandboxProcess:
+    sandbox.reset()
+    return sandbox

@@ -14,7 +14,7 @@ from .config import DEMO_CREDENTIALS, SandboxConfig
 INT_OPTIONS = ("seed", "items", "customers", "vendors", "invoices", "bills", "creditnotes",
                "salesorders", "inventory_only_items", "books_rpm", "inventory_rpm",
                "daily_limit", "max_concurrent", "token_ttl", "webhook_retries")
-FLOAT_OPTIONS = ("token_lockout", "webhook_backoff")
+FLOAT_OPTIONS = ("rate_window", "token_lockout", "webhook_backoff")
 STR_OPTIONS = ("webhook_url", "webhook_secret")
 
 

@@ -68,5 +68,8 @@ class TokenManager:
             return invalid_token()
         return None
 
+    def live_count(self, now: float) -> int:
+        return sum(1 for exp in self.live.values() if exp > now)
+
     def revoke_all(self) -> None:
         self.live.clear()

@@ -31,6 +31,7 @@ class SandboxConfig:
     salesorders: int = 300
     inventory_only_items: int = 5
     books_rpm: int = 100
+    rate_window: float = 60.0  # seconds of the "per-minute" window; tests shrink it
     inventory_rpm: int = 25
     daily_limit: int = 10000
     max_concurrent: int = 10

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -78,7 +79,7 @@ def snapshot(sb: Sandbox) -> dict[str, Any]:
     out.update({
         "tokens_issued": sb.tokens.issued,
         "token_requests": sb.tokens.requests,
-        "live_tokens": len(sb.tokens.live),
+        "live_tokens": sb.tokens.live_count(time.monotonic()),
         "peak_calls_per_minute": dict(sb.limits.peak),
         "daily_used": dict(sb.limits.used),
         "webhooks": sb.webhooks.stats(),

@@ -6,7 +6,7 @@ import random
 from http import HTTPStatus
 from typing import Any
 
-from .errors import Answer, MINUTE_LIMIT_MESSAGE, error, invalid_token
+from .errors import MINUTE_LIMIT_MESSAGE, Answer, error, invalid_token
 
 
 class FaultError(ValueError):

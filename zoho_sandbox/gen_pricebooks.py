@@ -31,15 +31,19 @@ def pricebook_item_id(seed: int, book_idx: int, item_idx: int) -> int:
 def _rates(seed: int, book_idx: int, items: ItemCatalog) -> dict[str, list]:
     rng = random.Random(f"{seed}:pricebook:{book_idx}")
     rates: dict[str, list] = {}
+    n_active = 0
     for j in range(items.books_count):
         if not items.active[j]:
             continue
+        n_active += 1
         if book_idx == 0:
-            if rng.random() >= 0.92:  # most but not all active items are priced
+            # most but not all active items are priced; the modulo terms guarantee a gap and
+            # a zero rate (seen in the real consumer book) even in tiny data sets
+            if rng.random() >= 0.92 or n_active % 23 == 5:
                 continue
             rate = float(round(items.rates[j] * rng.uniform(1.0, 1.15) / 250) * 250)
-            if rng.random() < 0.015:
-                rate = 0.0  # zero rates exist in the real consumer book
+            if rng.random() < 0.015 or len(rates) % 31 == 7:
+                rate = 0.0
         else:
             if rng.random() >= 0.4:
                 continue

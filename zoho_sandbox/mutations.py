@@ -47,6 +47,7 @@ class Mutator:
         self.world = world
         self.rng = random.Random(f"{world.seed}:mutations")
         self.last_stamp = GEN_END + 1
+        self.rates_per_book = 5
 
     def stamp(self) -> int:
         self.last_stamp = max(int(time.time()), self.last_stamp)
@@ -63,8 +64,13 @@ class Mutator:
             raise MutationError(400, "fields must be an object")
         t = self.stamp()
         store = self.world.stores["items" if entity == "stock" else entity]
+        # for price books, `count` is how many rates change per book (default 5); without ids
+        # the Consumer book is the one edited
+        self.rates_per_book = _count(body) if "count" in body else 5
         if action == "create":
             rows = [self._create(entity, store, t) for _ in range(_count(body))]
+        elif entity == "pricebooks" and action == "update" and body.get("ids") is None:
+            rows = sorted(store.rows.values(), key=lambda r: (r.name != "Consumer", r.id))[:1]
         else:
             rows = self._targets(store, body)
         changes: list[Change] = []
@@ -73,8 +79,11 @@ class Mutator:
 
     def _targets(self, store: EntityStore, body: dict[str, Any]) -> list[Row]:
         if body.get("ids") is not None:
-            rows = [store.get(str(rid)) for rid in body["ids"]]
-            missing = [str(r) for r, row in zip(body["ids"], rows, strict=True) if row is None]
+            if not isinstance(body["ids"], list):
+                raise MutationError(400, "ids must be a list")
+            wanted = list(dict.fromkeys(str(rid) for rid in body["ids"]))
+            rows = [store.get(rid) for rid in wanted]
+            missing = [rid for rid, row in zip(wanted, rows, strict=True) if row is None]
             if missing:
                 raise MutationError(404, f"no live record with id {', '.join(missing)}")
             return [r for r in rows if r is not None]
@@ -140,7 +149,7 @@ class Mutator:
 
     def _reprice(self, row: Row) -> list[str]:
         rates = row.core["rates"]
-        picked = self.rng.sample(sorted(rates), min(5, len(rates)))
+        picked = self.rng.sample(sorted(rates), min(self.rates_per_book, len(rates)))
         for item_id in picked:
             pbi, rate = rates[item_id]
             rates[item_id] = [pbi, float(round(rate * 1.1 / 250) * 250) if rate >= 250

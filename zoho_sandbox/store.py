@@ -76,7 +76,7 @@ class Index:
 
 @dataclass(frozen=True)
 class Selection:
-    """Query filters the store understands; `status` is a predicate name from the spec."""
+    """Query filters the store understands; `filter_by` names a predicate of the spec."""
 
     view: str
     filter_by: str

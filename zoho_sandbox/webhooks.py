@@ -40,7 +40,7 @@ class WebhookSender:
         route = ROUTES.get(entity)
         if self.url is None or route is None:
             return
-        body = json.dumps({record_key: record}, ensure_ascii=False).encode()
+        body = json.dumps({record_key: record}, ensure_ascii=False, separators=(",", ":")).encode()
         task = asyncio.get_running_loop().create_task(
             self._deliver(f"{self.url}/{route}?event={event}", body))
         self.tasks.add(task)

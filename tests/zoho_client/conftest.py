@@ -1,14 +1,11 @@
-"""Client tests run against real sandboxes over HTTP, with the shared state in a real database."""
+"""Client settings pointing at a sandbox, with fast backoff for tests."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from zoho_sandbox.process import DEMO_CREDENTIALS, SandboxProcess
-
 from tsh_pipelines.zoho import ZohoSettings
+from zoho_sandbox.process import DEMO_CREDENTIALS, SandboxProcess
 
 
 def settings_for(sandbox: SandboxProcess, **overrides: Any) -> ZohoSettings:
@@ -25,19 +22,3 @@ def settings_for(sandbox: SandboxProcess, **overrides: Any) -> ZohoSettings:
     }
     values.update(overrides)
     return ZohoSettings(**values)
-
-
-@pytest.fixture(scope="session")
-def sandbox() -> Iterator[SandboxProcess]:
-    """A roomy sandbox for tests that do not exercise limits (limits far above their use)."""
-    with SandboxProcess(
-        seed=7, items=1000, customers=50, invoices=300, bills=20, books_rpm=100_000,
-        inventory_rpm=100_000,
-    ) as sb:  # fmt: skip
-        yield sb
-
-
-@pytest.fixture
-def fresh_sandbox(sandbox: SandboxProcess) -> SandboxProcess:
-    sandbox.reset()
-    return sandbox

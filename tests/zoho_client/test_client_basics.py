@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from zoho_sandbox.process import DEMO_CREDENTIALS, SandboxProcess
 
 from tests.zoho_client.conftest import settings_for
 from tsh_db.schema import zoho_oauth_tokens
 from tsh_pipelines.zoho import BOOKS, INVENTORY, ZohoAPIError, ZohoClient
 from tsh_pipelines.zoho.catalog import fetch_item, item_details
 from tsh_pipelines.zoho.timefmt import format_zoho_time, parse_zoho_time
+from zoho_sandbox.process import DEMO_CREDENTIALS, SandboxProcess
 
 
 def calls(sandbox: SandboxProcess, api: str) -> int:

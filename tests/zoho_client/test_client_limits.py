@@ -12,12 +12,12 @@ import time
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from zoho_sandbox.process import SandboxProcess
 
 from tests.zoho_client.conftest import settings_for
 from tsh_db.engine import get_engine
 from tsh_db.schema import zoho_token_refresh_log
 from tsh_pipelines.zoho import BOOKS, WEBHOOK, ZohoAuthError, ZohoBudgetExhausted, ZohoClient
+from zoho_sandbox.process import SandboxProcess
 
 WINDOW = 2.0
 

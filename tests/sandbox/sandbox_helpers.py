@@ -1,0 +1,129 @@
+"""Helpers for the sandbox contract tests: a bare Zoho client written only from the facts
+file, Zoho error assertions and a local webhook sink."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+from zoho_sandbox.process import DEMO_CREDENTIALS
+
+ORG = DEMO_CREDENTIALS["organization_id"]
+# small on purpose: the whole suite must stay fast on 2 cores
+SMALL: dict[str, Any] = {"seed": 1, "items": 60, "inventory_only_items": 4, "customers": 20,
+                         "vendors": 5, "invoices": 450, "bills": 30, "creditnotes": 20,
+                         "salesorders": 25}
+RATE_HEADERS = ("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset")
+
+
+class Zoho:
+    """A bare client: token grant plus GET with organization_id and the Zoho auth header."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.http = httpx.Client(base_url=url, timeout=30.0)
+        self.token: str | None = None
+
+    def grant(self, **override: str) -> httpx.Response:
+        params = {"grant_type": "refresh_token", "client_id": DEMO_CREDENTIALS["client_id"],
+                  "client_secret": DEMO_CREDENTIALS["client_secret"],
+                  "refresh_token": DEMO_CREDENTIALS["refresh_token"], **override}
+        return self.http.post("/oauth/v2/token", params=params)
+
+    def login(self) -> str:
+        resp = self.grant()
+        assert resp.status_code == 200, resp.text
+        self.token = resp.json()["access_token"]
+        return self.token
+
+    def get(self, path: str, token: str | None = None, org: str | None = ORG,
+            **params: Any) -> httpx.Response:
+        headers = {"Authorization": f"Zoho-oauthtoken {token or self.token}"}
+        if org is not None:
+            params["organization_id"] = org
+        return self.http.get(path, params=params, headers=headers)
+
+    def ok(self, path: str, **params: Any) -> dict[str, Any]:
+        resp = self.get(path, **params)
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        assert body["code"] == 0 and body["message"] == "success"
+        return body
+
+    def list_all(self, path: str, key: str, **params: Any) -> list[dict[str, Any]]:
+        out, page = [], 1
+        while True:
+            body = self.ok(path, page=page, **params)
+            out += body[key]
+            if not body["page_context"]["has_more_page"]:
+                return out
+            page += 1
+
+
+def assert_zoho_error(resp: httpx.Response, status: int, code: int,
+                      message: str | None = None) -> dict[str, Any]:
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert body["code"] == code, body
+    if message is not None:
+        assert body["message"] == message
+    return body
+
+
+def assert_rate_headers(resp: httpx.Response) -> None:
+    for name in RATE_HEADERS:
+        assert resp.headers[name].isdigit(), (name, resp.headers)
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+class Sink:
+    """Webhook receiver: answers 500 to the first `fail_first` deliveries, then 200."""
+
+    def __init__(self, fail_first: int = 1) -> None:
+        self.fail_first = fail_first
+        self.received: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with sink.lock:
+                    failing = sink.fail_first > 0
+                    sink.fail_first -= 1
+                    sink.received.append({"path": self.path, "headers": dict(self.headers),
+                                          "raw": raw, "status": 500 if failing else 200})
+                self.send_response(500 if failing else 200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def delivered(self, path_prefix: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [dict(r, body=json.loads(r["raw"])) for r in self.received
+                    if r["status"] == 200 and r["path"].startswith(path_prefix)]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,134 @@
+"""Ops endpoints: open health and metrics, and the admin-token-protected sync status API."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from tsh_webhooks import stats
+from tsh_webhooks.models import (
+    ErrorMessage,
+    Health,
+    InboxStats,
+    InvestigationDashboard,
+    SyncRuns,
+    SyncStats,
+)
+from tsh_webhooks.settings import Settings
+
+log = logging.getLogger(__name__)
+
+open_router = APIRouter(tags=["operations"])
+bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <ADMIN_API_TOKEN>")
+
+
+def require_admin(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
+    settings: Settings = request.app.state.settings
+    if not settings.admin_api_token:
+        raise HTTPException(
+            503,
+            "ADMIN_API_TOKEN is not configured on this receiver, so the ops endpoints are off. "
+            "Set it in the receiver's environment and restart it.",
+        )
+    given = credentials.credentials.encode() if credentials else b""
+    # Bytes, not str: compare_digest refuses non-ASCII strings, and the header is user input.
+    if not hmac.compare_digest(given, settings.admin_api_token.encode()):
+        raise HTTPException(
+            401,
+            "Missing or wrong admin token: send the header Authorization: Bearer "
+            "<ADMIN_API_TOKEN>, with the token the receiver was started with.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+def connection(request: Request) -> Iterator[Connection]:
+    with request.app.state.engine.connect() as conn:
+        yield conn
+
+
+AUTH_ERRORS = {
+    401: {"model": ErrorMessage, "description": "Missing or wrong admin token."},
+    503: {"model": ErrorMessage, "description": "No ADMIN_API_TOKEN, or database unavailable."},
+}
+admin_router = APIRouter(tags=["operations"], dependencies=[Depends(require_admin)])
+Conn = Annotated[Connection, Depends(connection)]
+
+
+@open_router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "The database is unreachable."}},
+)
+def health(request: Request) -> JSONResponse:
+    """Runs a trivial query: 200 when the database answers, 503 when it does not."""
+    try:
+        with request.app.state.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (DBAPIError, PoolTimeout) as exc:
+        # The reason goes to the log only: this endpoint is public.
+        log.warning("health check: database unreachable: %s", getattr(exc, "orig", exc))
+        body = Health(status="unavailable", database="unreachable")
+        retry_after = str(request.app.state.settings.retry_after_seconds)
+        return JSONResponse(
+            body.model_dump(), status_code=503, headers={"Retry-After": retry_after}
+        )
+    return JSONResponse(Health(status="ok", database="ok").model_dump())
+
+
+@open_router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text."}},
+)
+def metrics(request: Request) -> Response:
+    """Deliveries by route and outcome, and the queue depth by status read at scrape time."""
+    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+@admin_router.get("/api/zoho/sync/stats", response_model=SyncStats, responses=AUTH_ERRORS)
+def sync_stats(conn: Conn) -> SyncStats:
+    """Queue counts by status and entity, and the mean delay from queued to completed."""
+    return stats.sync_stats(conn)
+
+
+@admin_router.get("/api/zoho/sync/runs", response_model=SyncRuns, responses=AUTH_ERRORS)
+def sync_runs(
+    request: Request,
+    conn: Conn,
+    limit: Annotated[int, Query(ge=1, le=100, description="How many runs, newest first.")] = 10,
+) -> SyncRuns:
+    """The latest tds_sync_runs rows."""
+    return stats.sync_runs(conn, limit, request.app.state.settings.dagster_ui_url)
+
+
+@admin_router.get(
+    "/api/zoho/webhooks/inbox/stats", response_model=InboxStats, responses=AUTH_ERRORS
+)
+def inbox_stats(conn: Conn) -> InboxStats:
+    """Inbox events received in the last 24 hours, and the share completed."""
+    return stats.inbox_stats(conn)
+
+
+@admin_router.get(
+    "/api/admin/data-investigation", response_model=InvestigationDashboard, responses=AUTH_ERRORS
+)
+def data_investigation(
+    conn: Conn,
+    days: Annotated[int, Query(ge=0, le=366, description="Reports dated in the last N days.")] = 7,
+) -> InvestigationDashboard:
+    """The daily investigation reports, newest first, with counts by status."""
+    return stats.investigation_dashboard(conn, days)
