@@ -49,7 +49,9 @@ class ProductPage(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
-    database: str = Field(description="'reachable', or what went wrong.")
+    database: Literal["reachable", "unreachable"] = Field(
+        description="Whether a trivial query succeeded; the reason for a failure is logged only."
+    )
 
 
 class ErrorMessage(BaseModel):

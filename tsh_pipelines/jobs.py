@@ -5,7 +5,6 @@ from __future__ import annotations
 import dagster as dg
 
 from tsh_pipelines.assets.common import MODE_TAG
-from tsh_pipelines.assets.documents import MONTHLY
 from tsh_pipelines.sync.replicate import FULL_REFRESH, INCREMENTAL
 
 REPLICATION = dg.AssetSelection.groups("catalog", "sales", "purchases")
@@ -13,7 +12,6 @@ REPLICATION = dg.AssetSelection.groups("catalog", "sales", "purchases")
 incremental_sync = dg.define_asset_job(
     "incremental_sync",
     selection=REPLICATION,
-    partitions_def=MONTHLY,
     tags={MODE_TAG: INCREMENTAL},
     description="Everything that changed in Zoho since each entity's watermark (documents of "
     "every month, not only the run's partition).",
@@ -22,7 +20,6 @@ incremental_sync = dg.define_asset_job(
 full_sync = dg.define_asset_job(
     "full_sync",
     selection=REPLICATION,
-    partitions_def=MONTHLY,
     tags={MODE_TAG: FULL_REFRESH},
     description="Re-lists every entity for the chosen months and soft-deletes what Zoho no "
     "longer returns (the deletes that listing-only connectors miss).",

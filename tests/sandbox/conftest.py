@@ -14,8 +14,9 @@ from zoho_sandbox.process import SandboxProcess
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxProcess]:
     # limits stay on (headers are real) but far above what the suite sends
-    with SandboxProcess(**SMALL, books_rpm=100_000, inventory_rpm=100_000,
-                        daily_limit=1_000_000) as sb:
+    with SandboxProcess(
+        **SMALL, books_rpm=100_000, inventory_rpm=100_000, daily_limit=1_000_000
+    ) as sb:
         yield sb
 
 
@@ -29,8 +30,15 @@ def zoho(sandbox: SandboxProcess) -> Zoho:
 @pytest.fixture(scope="session")
 def truth(sandbox: SandboxProcess) -> dict[str, list[dict[str, Any]]]:
     """The shared sandbox's records, read once; its tests never mutate it."""
-    entities = ("items", "contacts", "invoices", "bills", "creditnotes", "salesorders",
-                "pricebooks")
+    entities = (
+        "items",
+        "contacts",
+        "invoices",
+        "bills",
+        "creditnotes",
+        "salesorders",
+        "pricebooks",
+    )
     return {e: sandbox.records(e) for e in entities}
 
 

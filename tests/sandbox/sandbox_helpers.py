@@ -16,9 +16,17 @@ from zoho_sandbox.process import DEMO_CREDENTIALS
 
 ORG = DEMO_CREDENTIALS["organization_id"]
 # small on purpose: the whole suite must stay fast on 2 cores
-SMALL: dict[str, Any] = {"seed": 1, "items": 60, "inventory_only_items": 4, "customers": 20,
-                         "vendors": 5, "invoices": 450, "bills": 30, "creditnotes": 20,
-                         "salesorders": 25}
+SMALL: dict[str, Any] = {
+    "seed": 1,
+    "items": 60,
+    "inventory_only_items": 4,
+    "customers": 20,
+    "vendors": 5,
+    "invoices": 450,
+    "bills": 30,
+    "creditnotes": 20,
+    "salesorders": 25,
+}
 RATE_HEADERS = ("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset")
 
 
@@ -31,9 +39,13 @@ class Zoho:
         self.token: str | None = None
 
     def grant(self, **override: str) -> httpx.Response:
-        params = {"grant_type": "refresh_token", "client_id": DEMO_CREDENTIALS["client_id"],
-                  "client_secret": DEMO_CREDENTIALS["client_secret"],
-                  "refresh_token": DEMO_CREDENTIALS["refresh_token"], **override}
+        params = {
+            "grant_type": "refresh_token",
+            "client_id": DEMO_CREDENTIALS["client_id"],
+            "client_secret": DEMO_CREDENTIALS["client_secret"],
+            "refresh_token": DEMO_CREDENTIALS["refresh_token"],
+            **override,
+        }
         return self.http.post("/oauth/v2/token", params=params)
 
     def login(self) -> str:
@@ -42,8 +54,9 @@ class Zoho:
         self.token = resp.json()["access_token"]
         return self.token
 
-    def get(self, path: str, token: str | None = None, org: str | None = ORG,
-            **params: Any) -> httpx.Response:
+    def get(
+        self, path: str, token: str | None = None, org: str | None = ORG, **params: Any
+    ) -> httpx.Response:
         headers = {"Authorization": f"Zoho-oauthtoken {token or self.token}"}
         if org is not None:
             params["organization_id"] = org
@@ -66,8 +79,9 @@ class Zoho:
             page += 1
 
 
-def assert_zoho_error(resp: httpx.Response, status: int, code: int,
-                      message: str | None = None) -> dict[str, Any]:
+def assert_zoho_error(
+    resp: httpx.Response, status: int, code: int, message: str | None = None
+) -> dict[str, Any]:
     assert resp.status_code == status, resp.text
     body = resp.json()
     assert body["code"] == code, body
@@ -106,8 +120,14 @@ class Sink:
                 with sink.lock:
                     failing = sink.fail_first > 0
                     sink.fail_first -= 1
-                    sink.received.append({"path": self.path, "headers": dict(self.headers),
-                                          "raw": raw, "status": 500 if failing else 200})
+                    sink.received.append(
+                        {
+                            "path": self.path,
+                            "headers": dict(self.headers),
+                            "raw": raw,
+                            "status": 500 if failing else 200,
+                        }
+                    )
                 self.send_response(500 if failing else 200)
                 self.end_headers()
 
@@ -121,8 +141,11 @@ class Sink:
 
     def delivered(self, path_prefix: str) -> list[dict[str, Any]]:
         with self.lock:
-            return [dict(r, body=json.loads(r["raw"])) for r in self.received
-                    if r["status"] == 200 and r["path"].startswith(path_prefix)]
+            return [
+                dict(r, body=json.loads(r["raw"]))
+                for r in self.received
+                if r["status"] == 200 and r["path"].startswith(path_prefix)
+            ]
 
     def close(self) -> None:
         self.server.shutdown()

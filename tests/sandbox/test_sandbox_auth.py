@@ -14,15 +14,27 @@ from zoho_sandbox.process import SandboxProcess
 
 TTL = 2
 LOCKOUT = 0.5  # short enough that tokens issued before it are still live after it
-THROTTLE = {"error_description": "You have made too many requests continuously. "
-                                 "Please try again after some time.",
-            "error": "Access Denied", "status": "failure"}
+THROTTLE = {
+    "error_description": "You have made too many requests continuously. "
+    "Please try again after some time.",
+    "error": "Access Denied",
+    "status": "failure",
+}
 
 
 @pytest.fixture(scope="module")
 def auth_sandbox() -> Iterator[SandboxProcess]:
-    with SandboxProcess(items=10, invoices=10, bills=5, creditnotes=5, salesorders=5,
-                        customers=5, vendors=2, token_ttl=TTL, token_lockout=LOCKOUT) as sb:
+    with SandboxProcess(
+        items=10,
+        invoices=10,
+        bills=5,
+        creditnotes=5,
+        salesorders=5,
+        customers=5,
+        vendors=2,
+        token_ttl=TTL,
+        token_lockout=LOCKOUT,
+    ) as sb:
         yield sb
 
 
@@ -43,9 +55,15 @@ def test_grant_shape(client: Zoho) -> None:
 
 
 def test_form_body_grant(client: Zoho) -> None:
-    resp = client.http.post("/oauth/v2/token", data={
-        "grant_type": "refresh_token", "client_id": "sandbox-client",
-        "client_secret": "sandbox-secret", "refresh_token": "sandbox-refresh-token"})
+    resp = client.http.post(
+        "/oauth/v2/token",
+        data={
+            "grant_type": "refresh_token",
+            "client_id": "sandbox-client",
+            "client_secret": "sandbox-secret",
+            "refresh_token": "sandbox-refresh-token",
+        },
+    )
     assert resp.status_code == 200 and "access_token" in resp.json()
 
 
@@ -59,8 +77,9 @@ def test_wrong_client_is_invalid_client_at_200(client: Zoho) -> None:
     assert resp.status_code == 200 and resp.json() == {"error": "invalid_client"}
 
 
-def test_throttle_after_ten_requests_then_lockout(client: Zoho,
-                                                  auth_sandbox: SandboxProcess) -> None:
+def test_throttle_after_ten_requests_then_lockout(
+    client: Zoho, auth_sandbox: SandboxProcess
+) -> None:
     for _ in range(10):
         assert "access_token" in client.grant().json()
     for _ in range(2):  # the 11th, and every request during the lock-out
@@ -115,9 +134,15 @@ def test_revoked_refresh_token_until_reset(client: Zoho, auth_sandbox: SandboxPr
 
 def test_wrong_auth_scheme_and_empty_token(client: Zoho) -> None:
     token = client.login()
-    bearer = client.http.get("/books/v3/items", params={"organization_id": "10234695"},
-                             headers={"Authorization": f"Bearer {token}"})
+    bearer = client.http.get(
+        "/books/v3/items",
+        params={"organization_id": "10234695"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert_zoho_error(bearer, 401, 14)
-    empty = client.http.get("/books/v3/items", params={"organization_id": "10234695"},
-                            headers={"Authorization": "Zoho-oauthtoken"})
+    empty = client.http.get(
+        "/books/v3/items",
+        params={"organization_id": "10234695"},
+        headers={"Authorization": "Zoho-oauthtoken"},
+    )
     assert_zoho_error(empty, 401, 14)

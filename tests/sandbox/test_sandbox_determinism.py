@@ -5,8 +5,7 @@ from __future__ import annotations
 from tests.sandbox.sandbox_helpers import SMALL, Zoho
 from zoho_sandbox.process import SandboxProcess
 
-ENTITIES = ("items", "contacts", "invoices", "bills", "creditnotes", "salesorders",
-            "pricebooks")
+ENTITIES = ("items", "contacts", "invoices", "bills", "creditnotes", "salesorders", "pricebooks")
 
 
 def _raw_records(sb: SandboxProcess, entity: str) -> bytes:
@@ -22,8 +21,10 @@ def test_same_seed_is_byte_identical(sandbox: SandboxProcess, zoho: Zoho) -> Non
         twin_zoho = Zoho(twin.url)
         twin_zoho.login()
         for path in ("/books/v3/invoices", "/inventory/v1/items", "/books/v3/pricebooks"):
-            assert twin_zoho.get(path, page=2, per_page=30).content == \
-                zoho.get(path, page=2, per_page=30).content
+            assert (
+                twin_zoho.get(path, page=2, per_page=30).content
+                == zoho.get(path, page=2, per_page=30).content
+            )
 
 
 def test_other_seed_gives_other_data(truth: dict) -> None:

@@ -13,8 +13,17 @@ from zoho_sandbox.process import SandboxProcess
 
 @pytest.fixture(scope="module")
 def faulty() -> Iterator[SandboxProcess]:
-    with SandboxProcess(items=30, invoices=120, bills=5, creditnotes=5, salesorders=5,
-                        customers=8, vendors=2, books_rpm=100_000, inventory_rpm=100_000) as sb:
+    with SandboxProcess(
+        items=30,
+        invoices=120,
+        bills=5,
+        creditnotes=5,
+        salesorders=5,
+        customers=8,
+        vendors=2,
+        books_rpm=100_000,
+        inventory_rpm=100_000,
+    ) as sb:
         yield sb
 
 

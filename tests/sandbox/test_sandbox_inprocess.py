@@ -16,8 +16,9 @@ from zoho_sandbox.store import SORT_KEYS, Selection
 from zoho_sandbox.world import World
 from zoho_sandbox.zoho_api import handle
 
-MEDIUM = SandboxConfig(items=2000, invoices=20_000, customers=100, vendors=10, bills=50,
-                       creditnotes=50, salesorders=50)
+MEDIUM = SandboxConfig(
+    items=2000, invoices=20_000, customers=100, vendors=10, bills=50, creditnotes=50, salesorders=50
+)
 
 
 def test_create_app_in_process() -> None:
@@ -26,12 +27,16 @@ def test_create_app_in_process() -> None:
     async def scenario() -> None:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
-            grant = await client.post("/oauth/v2/token", params={
-                "grant_type": "refresh_token", **DEMO_CREDENTIALS})
+            grant = await client.post(
+                "/oauth/v2/token", params={"grant_type": "refresh_token", **DEMO_CREDENTIALS}
+            )
             token = grant.json()["access_token"]
             assert grant.json()["api_domain"] == "http://sandbox"
-            resp = await client.get("/books/v3/invoices", params={"organization_id": "10234695"},
-                                    headers={"Authorization": f"Zoho-oauthtoken {token}"})
+            resp = await client.get(
+                "/books/v3/invoices",
+                params={"organization_id": "10234695"},
+                headers={"Authorization": f"Zoho-oauthtoken {token}"},
+            )
             assert resp.status_code == 200 and len(resp.json()["invoices"]) == 30
             stats = (await client.get("/_sandbox/stats")).json()
             assert stats["calls"]["books"]["invoices"] == {"200": 1}
@@ -48,8 +53,9 @@ def test_selection_is_a_slice_of_an_index() -> None:
     rows, lo, hi = store.select(Selection("books", "Status.All", "lmt", lmt=cutoff))
     assert rows is store.index("books", "Status.All", "lmt").rows and lo > 0
     assert all(r.lmt >= cutoff for r in rows[lo:hi]) and rows[lo - 1].lmt < cutoff
-    dated = store.select(Selection("books", "Status.All", "date", date_start="2025-06-01",
-                                   date_end="2025-06-30"))
+    dated = store.select(
+        Selection("books", "Status.All", "date", date_start="2025-06-01", date_end="2025-06-30")
+    )
     assert dated[0] is store.index("books", "Status.All", "date").rows
     # another sort order: sorted once, then served from the cache
     sel = Selection("books", "Status.All", "created", lmt=cutoff)
@@ -63,8 +69,9 @@ def test_indexes_stay_sorted_across_mutations() -> None:
         store.index("books", "Status.All", attr)
     store.index("books", "Status.Paid", "lmt")
     mutator = Mutator(world)
-    mutator.apply({"entity": "invoices", "action": "update", "count": 40,
-                   "fields": {"status": "paid"}})
+    mutator.apply(
+        {"entity": "invoices", "action": "update", "count": 40, "fields": {"status": "paid"}}
+    )
     mutator.apply({"entity": "invoices", "action": "delete", "count": 25})
     mutator.apply({"entity": "invoices", "action": "create", "count": 10})
     live = list(store.rows.values())

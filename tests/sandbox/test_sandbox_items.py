@@ -9,9 +9,15 @@ import pytest
 
 from tests.sandbox.sandbox_helpers import Zoho, assert_zoho_error
 
-STOCK_FIELDS = ("stock_on_hand", "available_stock", "actual_available_stock", "committed_stock",
-                "actual_committed_stock", "available_for_sale_stock",
-                "actual_available_for_sale_stock")
+STOCK_FIELDS = (
+    "stock_on_hand",
+    "available_stock",
+    "actual_available_stock",
+    "committed_stock",
+    "actual_committed_stock",
+    "available_for_sale_stock",
+    "actual_available_for_sale_stock",
+)
 
 
 def _books_items(truth: dict) -> list[dict]:
@@ -38,10 +44,13 @@ def test_itemdetails_caps_at_100_ids(zoho: Zoho, truth: dict) -> None:
 def test_inventory_only_items(zoho: Zoho, truth: dict) -> None:
     inv_only = [r["item_id"] for r in truth["items"] if r["source"] == "inventory"]
     assert len(inv_only) == 4
-    books = {r["item_id"] for r in zoho.list_all("/books/v3/items", "items",
-                                                 filter_by="Status.All")}
-    inventory = {str(r["item_id"]) for r in zoho.list_all("/inventory/v1/items", "items",
-                                                          filter_by="Status.All")}
+    books = {
+        r["item_id"] for r in zoho.list_all("/books/v3/items", "items", filter_by="Status.All")
+    }
+    inventory = {
+        str(r["item_id"])
+        for r in zoho.list_all("/inventory/v1/items", "items", filter_by="Status.All")
+    }
     assert not books & set(inv_only)
     assert set(inv_only) <= inventory and books <= inventory
     for rid in inv_only:
@@ -92,8 +101,9 @@ def test_pricebooks(zoho: Zoho, truth: dict) -> None:
     assert set(books) == {"Consumer", "Wholesale"}
     assert books["Consumer"]["currency_code"] == "IQD"
     assert books["Wholesale"]["currency_code"] == "USD"
-    assert all(b["pricebook_type"] == "per_item" and "pricebook_items" not in b
-               for b in books.values())
+    assert all(
+        b["pricebook_type"] == "per_item" and "pricebook_items" not in b for b in books.values()
+    )
     resp = zoho.get(f"/books/v3/pricebooks/{books['Consumer']['pricebook_id']}")
     consumer = resp.json()["pricebook"]
     lines = consumer["pricebook_items"]
@@ -101,8 +111,9 @@ def test_pricebooks(zoho: Zoho, truth: dict) -> None:
     priced = {li["item_id"] for li in lines}
     assert priced < active and len(priced) > len(active) * 0.7  # most, not all
     assert any(li["pricebook_rate"] == 0 for li in lines)
-    assert all(isinstance(li["pricebook_item_id"], int) and li["pricebook_item_id"] > 2**53
-               for li in lines)
+    assert all(
+        isinstance(li["pricebook_item_id"], int) and li["pricebook_item_id"] > 2**53 for li in lines
+    )
     assert f'"item_id":{lines[0]["item_id"]},' in resp.text
     assert {"name", "sku"} <= set(lines[0])
 
@@ -121,8 +132,9 @@ def test_item_fields_and_quirks(truth: dict) -> None:
     assert any(r["purchase_rate"] == "" for r in items)  # empty string for a number
     for rec in items:
         url = rec["custom_field_hash"]["cf_image_url"]
-        assert [cf["value"] for cf in rec["custom_fields"] if cf["api_name"] == "cf_image_url"] \
-            == [url]
+        assert [cf["value"] for cf in rec["custom_fields"] if cf["api_name"] == "cf_image_url"] == [
+            url
+        ]
         if url:
             assert rec["image_name"] and rec["image_document_id"].isdigit()
         assert rec["unit"] and isinstance(rec["rate"], float)
@@ -132,8 +144,9 @@ def test_line_item_quirks(truth: dict) -> None:
     lines = [li for doc in truth["invoices"] for li in doc["line_items"]]
     assert any(li["tax_percentage"] == "5%" for li in lines)
     assert any(li["discount"] == "" for li in lines)
-    assert any(isinstance(li["tax_percentage"], float) and li["tax_percentage"] == 5
-               for li in lines)
+    assert any(
+        isinstance(li["tax_percentage"], float) and li["tax_percentage"] == 5 for li in lines
+    )
 
 
 @pytest.mark.parametrize("entity", ["invoices", "creditnotes", "salesorders"])

@@ -14,13 +14,24 @@ import pytest
 from tests.sandbox.sandbox_helpers import ORG, Zoho, assert_rate_headers, assert_zoho_error
 from zoho_sandbox.process import SandboxProcess
 
-MINUTE_MESSAGE = ("For security reasons your organization has been blocked as it have exceeded "
-                  "the maximum number of requests per minute that can originate from an "
-                  "organization.")
-CONCURRENCY_MESSAGE = ("You have reached the maximum number of in process requests allowed. "
-                       "Kindly try again after some time.")
-TINY = {"items": 10, "invoices": 10, "bills": 5, "creditnotes": 5, "salesorders": 5,
-        "customers": 5, "vendors": 2}
+MINUTE_MESSAGE = (
+    "For security reasons your organization has been blocked as it have exceeded "
+    "the maximum number of requests per minute that can originate from an "
+    "organization."
+)
+CONCURRENCY_MESSAGE = (
+    "You have reached the maximum number of in process requests allowed. "
+    "Kindly try again after some time."
+)
+TINY = {
+    "items": 10,
+    "invoices": 10,
+    "bills": 5,
+    "creditnotes": 5,
+    "salesorders": 5,
+    "customers": 5,
+    "vendors": 2,
+}
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +75,12 @@ def test_daily_limit_and_headers(daily_sandbox: SandboxProcess) -> None:
         remaining.append(int(resp.headers["X-Rate-Limit-Remaining"]))
     assert remaining == [5, 4, 3, 2, 1, 0]
     resp = zoho.get("/books/v3/contacts")
-    assert_zoho_error(resp, 429, 45, "The API call for this organization has exceeded the "
-                                     "maximum call rate limit of 6.")
+    assert_zoho_error(
+        resp,
+        429,
+        45,
+        "The API call for this organization has exceeded the maximum call rate limit of 6.",
+    )
     assert resp.headers["X-Rate-Limit-Remaining"] == "0"
     assert 0 < int(resp.headers["X-Rate-Limit-Reset"]) <= 86_400
     # an auth failure still carries the daily counter
@@ -79,10 +94,14 @@ def test_concurrent_calls_above_cap(daily_sandbox: SandboxProcess) -> None:
     token = zoho.login()
     daily_sandbox.faults(latency_ms=600)
     try:
+
         def call(_: int) -> httpx.Response:
             with httpx.Client(base_url=daily_sandbox.url, timeout=10) as http:
-                return http.get("/inventory/v1/items", params={"organization_id": ORG},
-                                headers={"Authorization": f"Zoho-oauthtoken {token}"})
+                return http.get(
+                    "/inventory/v1/items",
+                    params={"organization_id": ORG},
+                    headers={"Authorization": f"Zoho-oauthtoken {token}"},
+                )
 
         with ThreadPoolExecutor(6) as pool:
             responses = list(pool.map(call, range(6)))

@@ -50,11 +50,16 @@ def test_items_default_sort_by_name(zoho: Zoho) -> None:
     assert [r["name"].lower() for r in desc] == sorted(names, reverse=True)
 
 
-@pytest.mark.parametrize(("entity", "column", "id_key"), [
-    ("invoices", "date", "invoice_id"), ("contacts", "last_modified_time", "contact_id"),
-    ("items", "last_modified_time", "item_id"),
-    ("salesorders", "last_modified_time", "salesorder_id"),
-    ("bills", "created_time", "bill_id")])
+@pytest.mark.parametrize(
+    ("entity", "column", "id_key"),
+    [
+        ("invoices", "date", "invoice_id"),
+        ("contacts", "last_modified_time", "contact_id"),
+        ("items", "last_modified_time", "item_id"),
+        ("salesorders", "last_modified_time", "salesorder_id"),
+        ("bills", "created_time", "bill_id"),
+    ],
+)
 def test_sort_columns(zoho: Zoho, entity: str, column: str, id_key: str) -> None:
     params = {"sort_column": column, "sort_order": "A"}
     if entity == "contacts":
@@ -81,12 +86,15 @@ def test_last_modified_time_filter_is_inclusive(zoho: Zoho, truth: dict) -> None
 
 
 @pytest.mark.parametrize("entity", ["items", "contacts", "creditnotes", "bills"])
-def test_last_modified_time_filter_on_other_entities(zoho: Zoho, truth: dict,
-                                                     entity: str) -> None:
+def test_last_modified_time_filter_on_other_entities(zoho: Zoho, truth: dict, entity: str) -> None:
     stamps = sorted(r["last_modified_time"] for r in truth[entity])
     cutoff = stamps[len(stamps) * 2 // 3]
-    key = {"items": "item_id", "contacts": "contact_id", "creditnotes": "creditnote_id",
-           "bills": "bill_id"}[entity]
+    key = {
+        "items": "item_id",
+        "contacts": "contact_id",
+        "creditnotes": "creditnote_id",
+        "bills": "bill_id",
+    }[entity]
     records = truth[entity]
     if entity == "items":
         records = [r for r in records if r["source"] == "books" and r["status"] == "active"]
@@ -107,13 +115,25 @@ def test_date_range_is_inclusive(zoho: Zoho, truth: dict) -> None:
 def test_combined_filters_and_sort(zoho: Zoho, truth: dict) -> None:
     stamps = sorted(r["last_modified_time"] for r in truth["invoices"])
     cutoff = stamps[len(stamps) // 4]
-    params: dict[str, Any] = {"last_modified_time": cutoff, "date_start": "2025-03-01",
-                              "date_end": "2026-03-31", "filter_by": "Status.Paid",
-                              "sort_column": "date", "sort_order": "D"}
+    params: dict[str, Any] = {
+        "last_modified_time": cutoff,
+        "date_start": "2025-03-01",
+        "date_end": "2026-03-31",
+        "filter_by": "Status.Paid",
+        "sort_column": "date",
+        "sort_order": "D",
+    }
     expected = sorted(
-        (r for r in truth["invoices"] if r["last_modified_time"] >= cutoff
-         and "2025-03-01" <= r["date"] <= "2026-03-31" and r["status"] == "paid"),
-        key=lambda r: (r["date"], r["invoice_id"]), reverse=True)
+        (
+            r
+            for r in truth["invoices"]
+            if r["last_modified_time"] >= cutoff
+            and "2025-03-01" <= r["date"] <= "2026-03-31"
+            and r["status"] == "paid"
+        ),
+        key=lambda r: (r["date"], r["invoice_id"]),
+        reverse=True,
+    )
     got = zoho.list_all("/books/v3/invoices", "invoices", per_page=13, **params)
     assert [r["invoice_id"] for r in got] == [r["invoice_id"] for r in expected]
     assert len(expected) > 13
@@ -140,11 +160,18 @@ def test_filter_by_on_items_and_contacts(zoho: Zoho, truth: dict) -> None:
     assert {c["contact_type"] for c in contacts} == {"customer", "vendor"}
 
 
-@pytest.mark.parametrize(("entity", "params", "expected"), [
-    ("invoices", {}, 450), ("items", {"filter_by": "Status.All"}, 60),
-    ("contacts", {}, 25), ("pricebooks", {}, 2)])
-def test_response_option_2_counts(zoho: Zoho, entity: str, params: dict[str, Any],
-                                  expected: int) -> None:
+@pytest.mark.parametrize(
+    ("entity", "params", "expected"),
+    [
+        ("invoices", {}, 450),
+        ("items", {"filter_by": "Status.All"}, 60),
+        ("contacts", {}, 25),
+        ("pricebooks", {}, 2),
+    ],
+)
+def test_response_option_2_counts(
+    zoho: Zoho, entity: str, params: dict[str, Any], expected: int
+) -> None:
     body = zoho.ok(f"/books/v3/{entity}", response_option=2, **params)
     assert entity not in body
     assert body["page_context"]["total"] == expected
@@ -153,8 +180,11 @@ def test_response_option_2_counts(zoho: Zoho, entity: str, params: dict[str, Any
 def test_inventory_list_filters_and_count(zoho: Zoho, truth: dict) -> None:
     stamps = sorted(r["last_modified_time"] for r in truth["items"])
     cutoff = stamps[len(stamps) // 2]
-    expected = {int(r["item_id"]) for r in truth["items"]
-                if r["last_modified_time"] >= cutoff and r["status"] == "active"}
+    expected = {
+        int(r["item_id"])
+        for r in truth["items"]
+        if r["last_modified_time"] >= cutoff and r["status"] == "active"
+    }
     got = zoho.list_all("/inventory/v1/items", "items", last_modified_time=cutoff, per_page=10)
     assert {r["item_id"] for r in got} == expected
     count = zoho.ok("/inventory/v1/items", response_option=2, filter_by="Status.All")

@@ -18,9 +18,15 @@ GENERATED_END = "2026-06-30T23:59:59+0300"
 
 @pytest.fixture(scope="module")
 def hooked(sink: Sink) -> Iterator[SandboxProcess]:
-    with SandboxProcess(**SMALL, books_rpm=100_000, inventory_rpm=100_000,
-                        webhook_url=sink.url, webhook_secret=SECRET, webhook_retries=3,
-                        webhook_backoff=0.05) as sb:
+    with SandboxProcess(
+        **SMALL,
+        books_rpm=100_000,
+        inventory_rpm=100_000,
+        webhook_url=sink.url,
+        webhook_secret=SECRET,
+        webhook_retries=3,
+        webhook_backoff=0.05,
+    ) as sb:
         yield sb
 
 
@@ -41,8 +47,9 @@ def _signed(delivery: dict[str, Any]) -> bool:
     return delivery["headers"].get("X-Zoho-Webhook-Signature") == expected
 
 
-def test_update_bumps_time_and_sends_signed_webhook(hooked: SandboxProcess, zoho: Zoho,
-                                                    sink: Sink) -> None:
+def test_update_bumps_time_and_sends_signed_webhook(
+    hooked: SandboxProcess, zoho: Zoho, sink: Sink
+) -> None:
     result = hooked.mutate("invoices", "update", count=2)
     assert result["entity"] == "invoices" and len(result["records"]) == 2
     ids = {r["id"] for r in result["records"]}
@@ -53,8 +60,9 @@ def test_update_bumps_time_and_sends_signed_webhook(hooked: SandboxProcess, zoho
         assert doc["last_modified_time"] == stamp
     changed = zoho.list_all("/books/v3/invoices", "invoices", last_modified_time=stamp)
     assert {r["invoice_id"] for r in changed} == ids
-    hooks = wait_for(lambda: len(sink.delivered("/hooks/invoices")) == 2
-                     and sink.delivered("/hooks/invoices"))
+    hooks = wait_for(
+        lambda: len(sink.delivered("/hooks/invoices")) == 2 and sink.delivered("/hooks/invoices")
+    )
     assert {h["body"]["invoice"]["invoice_id"] for h in hooks} == ids
     for hook in hooks:
         assert hook["path"].endswith("?event=edited")
@@ -82,9 +90,13 @@ def test_create_then_delete_contact(hooked: SandboxProcess, zoho: Zoho, sink: Si
     hooked.mutate("contacts", "delete", ids=[rid])
     assert_zoho_error(zoho.get(f"/books/v3/contacts/{rid}"), 404, 1002)
     assert rid not in {c["contact_id"] for c in zoho.list_all("/books/v3/contacts", "contacts")}
+
     def events() -> list[str]:
-        return sorted(h["path"].split("event=")[1] for h in sink.delivered("/hooks/customers")
-                      if h["body"]["contact"]["contact_id"] == rid)
+        return sorted(
+            h["path"].split("event=")[1]
+            for h in sink.delivered("/hooks/customers")
+            if h["body"]["contact"]["contact_id"] == rid
+        )
 
     wait_for(lambda: len(events()) == 2)
     assert events() == ["created", "deleted"]
@@ -96,8 +108,11 @@ def test_update_item_fields(hooked: SandboxProcess, zoho: Zoho, sink: Sink) -> N
     item = zoho.ok(f"/books/v3/items/{rid}")["item"]
     assert (item["status"], item["rate"]) == ("inactive", 1234.0)
     assert rid not in {r["item_id"] for r in zoho.list_all("/books/v3/items", "items")}
-    hook = wait_for(lambda: [h for h in sink.delivered("/hooks/products")
-                             if h["body"]["item"]["item_id"] == rid])
+    hook = wait_for(
+        lambda: [
+            h for h in sink.delivered("/hooks/products") if h["body"]["item"]["item_id"] == rid
+        ]
+    )
     assert hook[0]["body"]["item"]["rate"] == 1234.0 and _signed(hook[0])
 
 
@@ -113,8 +128,7 @@ def test_stock_update(hooked: SandboxProcess, zoho: Zoho, sink: Sink) -> None:
     assert hook[0]["body"]["item"]["warehouses"]
 
 
-def test_pricebook_update(hooked: SandboxProcess, zoho: Zoho, sink: Sink,
-                          initial: dict) -> None:
+def test_pricebook_update(hooked: SandboxProcess, zoho: Zoho, sink: Sink, initial: dict) -> None:
     consumer = next(b for b in initial["pricebooks"] if b["name"] == "Consumer")
     result = hooked.mutate("pricebooks", "update", ids=[consumer["pricebook_id"]])
     changed = set(result["records"][0]["item_ids"])
@@ -145,12 +159,20 @@ def test_sales_orders_send_no_webhook(hooked: SandboxProcess, sink: Sink) -> Non
 
 def test_mutate_validation(hooked: SandboxProcess) -> None:
     http = hooked._client
-    assert http.post("/_sandbox/mutate", json={"entity": "journals",
-                                               "action": "update"}).status_code == 400
-    assert http.post("/_sandbox/mutate", json={"entity": "stock",
-                                               "action": "create"}).status_code == 400
-    assert http.post("/_sandbox/mutate", json={"entity": "items", "action": "delete",
-                                               "ids": ["123"]}).status_code == 404
+    assert (
+        http.post("/_sandbox/mutate", json={"entity": "journals", "action": "update"}).status_code
+        == 400
+    )
+    assert (
+        http.post("/_sandbox/mutate", json={"entity": "stock", "action": "create"}).status_code
+        == 400
+    )
+    assert (
+        http.post(
+            "/_sandbox/mutate", json={"entity": "items", "action": "delete", "ids": ["123"]}
+        ).status_code
+        == 404
+    )
 
 
 def test_control_calls_are_not_zoho_calls(hooked: SandboxProcess) -> None:
@@ -176,9 +198,18 @@ def test_reset_restores_seed_state(hooked: SandboxProcess, zoho: Zoho, initial: 
 
 def test_webhook_gives_up_after_retries() -> None:
     # nothing listens on the target port: every attempt is a connection error
-    with SandboxProcess(items=5, invoices=5, bills=2, creditnotes=2, salesorders=2,
-                        customers=3, vendors=1, webhook_retries=2, webhook_backoff=0.01,
-                        webhook_url=f"http://127.0.0.1:{free_port()}/x") as sb:
+    with SandboxProcess(
+        items=5,
+        invoices=5,
+        bills=2,
+        creditnotes=2,
+        salesorders=2,
+        customers=3,
+        vendors=1,
+        webhook_retries=2,
+        webhook_backoff=0.01,
+        webhook_url=f"http://127.0.0.1:{free_port()}/x",
+    ) as sb:
         sb.mutate("items", "update", count=1)
         hooks = wait_for(lambda: (w := sb.stats()["webhooks"])["failed"] == 1 and w)
     assert hooks["attempts"] == 3 and hooks["delivered"] == 0

@@ -1,7 +1,6 @@
 """Master data: products, stock, warehouses, customers, price lists. Not partitioned."""
 # No `from __future__ import annotations`: Dagster reads the Config and resource types.
 
-
 import dagster as dg
 
 from tsh_pipelines.assets.common import ZOHO_POOL, SyncConfig, metadata, resolve_mode, run_sync

@@ -44,7 +44,7 @@ def run_sync(
 ) -> tuple[Any, CallStats]:
     """Run `sync` with a client, recording a `tds_sync_runs` row whatever happens."""
     engine = database.engine()
-    run_id = start_run(engine, entity, mode, context.run_id)
+    run_id = start_run(engine, entity, mode, context.run.run_id)
     with zoho.client(engine, context.log) as client:
         try:
             result = sync(client)

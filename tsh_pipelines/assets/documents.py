@@ -7,7 +7,6 @@ listing with `date_start`/`date_end` for the whole range. The incremental job li
 month it touched, so the UI shows which partitions a payment on an old invoice changed.
 """
 
-
 import os
 from datetime import timedelta
 
@@ -110,7 +109,7 @@ def _mark_touched(context: dg.AssetExecutionContext, entity: Entity, months: lis
                 partition=month,
                 description="Documents dated in this month changed in Zoho and were updated "
                 "by the incremental sync.",
-                metadata={"dagster_run_id": context.run_id},
+                metadata={"dagster_run_id": context.run.run_id},
             )
         )
 
