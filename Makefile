@@ -4,21 +4,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-SANDBOX_PORT ?= 8090
-
 .PHONY: install demo test lint format clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 demo: install
-	$(PY) -m zoho_sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --seed 42
+	PY=$(PY) scripts/demo.sh
 
 test: install
 	$(VENV)/bin/ruff check .
