@@ -7,14 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import pytest
 from sqlalchemy import select
 
 from tests.webhooks.helpers import NEW_SECRET, receiver_env, receiver_process
 from tsh_db.engine import get_engine
 from tsh_db.schema import tds_inbox_events, tds_sync_queue
+from zoho_sandbox import process
 
-process = pytest.importorskip("zoho_sandbox.process")
 T = TypeVar("T")
 
 SMALL_WORLD = {"items": 20, "customers": 5, "vendors": 2, "invoices": 10, "bills": 5,

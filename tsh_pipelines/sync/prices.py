@@ -55,7 +55,7 @@ def sync_price_lists(
             lists.counts += upsert(conn, price_lists, rows, ["zoho_id"])
             for row in rows:
                 if row["zoho_id"] in details:
-                    _store_prices(conn, row, details[row["zoho_id"]], prices)
+                    store_prices(conn, row, details[row["zoho_id"]], prices)
         note_page(lists, PRICE_LISTS, rows, seen)
         log.info("price_lists: %d price books, %d fetched, %s prices", len(seen), len(details),
                  f"{prices.records:,}")  # fmt: skip
@@ -98,7 +98,7 @@ def price_rows(price_list: dict, detail: dict) -> list[dict]:
     ]
 
 
-def _store_prices(conn: Connection, price_list: dict, detail: dict, totals: SyncTotals) -> None:
+def store_prices(conn: Connection, price_list: dict, detail: dict, totals: SyncTotals) -> None:
     """Upsert a price book's items and soft-delete the items that left it."""
     rows = price_rows(price_list, detail)
     t = product_prices
