@@ -64,8 +64,8 @@ def sandbox() -> Iterator[SandboxProcess]:
     """One sandbox for the session, with limits far above what tests use (limit tests start
     their own). Tests that change it take `fresh_sandbox`, which resets it first."""
     with SandboxProcess(
-        seed=7, items=250, customers=60, vendors=10, invoices=500, bills=80, creditnotes=40,
-        salesorders=60, inventory_only_items=5, books_rpm=100_000, inventory_rpm=100_000,
+        seed=7, items=150, customers=40, vendors=8, invoices=250, bills=40, creditnotes=20,
+        salesorders=30, inventory_only_items=5, books_rpm=100_000, inventory_rpm=100_000,
     ) as sb:  # fmt: skip
         yield sb
 

@@ -6,6 +6,11 @@ import dagster as dg
 
 from tsh_pipelines.assets.catalog import CATALOG_ASSETS
 from tsh_pipelines.assets.documents import DOCUMENT_ASSETS
+from tsh_pipelines.checks import (
+    daily_data_investigation,
+    daily_data_investigation_schedule,
+    data_investigation,
+)
 from tsh_pipelines.jobs import full_sync, incremental_sync
 from tsh_pipelines.realtime import (
     apply_webhook_events_job,
@@ -18,11 +23,19 @@ from tsh_pipelines.schedules import incremental_sync_schedule, weekly_full_refre
 
 defs = dg.Definitions(
     assets=[*CATALOG_ASSETS, *DOCUMENT_ASSETS],
-    jobs=[incremental_sync, full_sync, apply_webhook_events_job, queue_maintenance_job],
+    asset_checks=[data_investigation],
+    jobs=[
+        incremental_sync,
+        full_sync,
+        apply_webhook_events_job,
+        queue_maintenance_job,
+        daily_data_investigation,
+    ],
     schedules=[
         incremental_sync_schedule,
         weekly_full_refresh_schedule,
         queue_maintenance_schedule,
+        daily_data_investigation_schedule,
     ],
     sensors=[webhook_queue_sensor],
     resources=default_resources(),

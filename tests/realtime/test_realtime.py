@@ -57,7 +57,7 @@ def test_sandbox_edit_reaches_the_replica_through_sensor_and_run(
         hooks = f"{receiver.base_url}/api/zoho/webhooks"
         live = SandboxProcess(seed=7, items=40, invoices=30, customers=10, vendors=2, bills=5,
                               creditnotes=3, salesorders=3, webhook_url=hooks,
-                              webhook_secret=NEW_SECRET, webhook_backoff=0.1)  # fmt: skip
+                              webhook_secret=NEW_SECRET, webhook_backoff=0.1, **ROOMY)  # fmt: skip
         with live:
             replicate_all(live, engine)
             changed = live.mutate("items", "update", count=2, fields={"name": "Renamed by webhook"})

@@ -48,20 +48,39 @@ class TokenCache:
         digest = f"{settings.client_id}:{settings.refresh_token}:{settings.accounts_url}"
         self.key = hashlib.sha256(digest.encode()).hexdigest()[:32]
         self.refreshes = 0
+        self._local: object = None
 
     def get(self, refresh_type: str = "auto", stale: str | None = None) -> str:
         """A valid access token. With `stale`, the caller saw that token rejected (401)."""
-        token = self._cached(stale)
-        if token:
-            return token
-        return self._refresh_locked(refresh_type, stale)
+        # The process keeps the shared token it last read until its refresh point, saving a
+        # query per call; a token revoked early shows up as a 401 and comes back as `stale`.
+        token = self._usable(self._local, stale) or self._cached(stale)
+        if not token:
+            token = self._refresh_locked(refresh_type, stale)
+        return token
+
+    def health(self) -> datetime:
+        """Obtain a token through the shared cache (refreshing only if it is due) and record
+        the check in the refresh log; returns the token's expiry."""
+        self.get("health")
+        with self.engine.begin() as conn:
+            expires_at = conn.scalar(
+                select(zoho_oauth_tokens.c.expires_at).where(
+                    zoho_oauth_tokens.c.client_key == self.key
+                )
+            )
+            self._log(conn, "health", True, None, expires_at)
+        return expires_at
 
     def _cached(self, stale: str | None) -> str | None:
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(zoho_oauth_tokens).where(zoho_oauth_tokens.c.client_key == self.key)
             ).first()
-        return self._usable(row, stale)
+        token = self._usable(row, stale)
+        if token:
+            self._local = row
+        return token
 
     def _usable(self, row: object, stale: str | None) -> str | None:
         if row is None or not row.access_token or row.expires_at is None:  # type: ignore[attr-defined]
@@ -77,6 +96,7 @@ class TokenCache:
                 row = self._lock_row(conn)
                 token = self._usable(row, stale)
                 if token:  # another process refreshed while we waited for the lock
+                    self._local = row
                     return token
                 if row.fatal_error:
                     # Zoho already rejected these credentials: asking again only adds to the
@@ -91,6 +111,7 @@ class TokenCache:
                     )
             # Outside the transaction, so the refresh log rows are committed whatever happens.
             if isinstance(outcome, str):
+                self._local = None  # read back (with its expiry) on the next call
                 return outcome
             if isinstance(outcome, ZohoAuthError):
                 raise outcome
