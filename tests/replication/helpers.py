@@ -14,7 +14,7 @@ from tsh_pipelines.entities import ENTITIES
 from tsh_pipelines.sync.prices import sync_price_lists
 from tsh_pipelines.sync.products import sync_products, sync_warehouse_stock
 from tsh_pipelines.sync.replicate import INCREMENTAL, sync_entity
-from tsh_pipelines.sync.state import SyncTotals
+from tsh_pipelines.sync.state import SyncTotals, finish_run, start_run
 from tsh_pipelines.zoho import ZohoClient
 from zoho_sandbox.process import SandboxProcess
 
@@ -34,6 +34,7 @@ def replicate_all(
     calls: dict[str, int] = {}
 
     def run(name: str, fn: Any) -> None:
+        run_id = start_run(engine, name, mode, None)  # as the assets record every sync
         with ZohoClient(settings_for(sandbox, **ROOMY), engine) as client:
             result = fn(client)
         if isinstance(result, tuple):
@@ -41,6 +42,7 @@ def replicate_all(
         else:
             totals[name] = result
         calls[name] = client.stats.total
+        finish_run(engine, run_id, totals[name], calls[name])
 
     run("products", lambda c: sync_products(c, engine, mode=mode, log=log))
     run("product_warehouse_stock", lambda c: sync_warehouse_stock(c, engine, log=log))

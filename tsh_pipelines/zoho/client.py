@@ -181,9 +181,13 @@ class ZohoClient:
     ) -> int:
         """Zoho's own count (`response_option=2`, one call), or a listing when it gives none."""
         body = self.get(api, endpoint, {**(params or {}), "response_option": 2})
-        total = (body.get("page_context") or {}).get("total")
+        context = body.get("page_context") or {}
+        total = context.get("total")
         if total is not None and str(total).isdigit():
             return int(total)
+        records = body.get(list_key)
+        if isinstance(records, list) and not context.get("has_more_page"):
+            return len(records)  # an unpaged list (settings/warehouses) came back whole
         return sum(len(p) for p in self.pages(api, endpoint, list_key, id_field, params))
 
 
