@@ -23,7 +23,10 @@ class DatabaseResource(dg.ConfigurableResource):
 
 
 class ZohoResource(dg.ConfigurableResource):
-    """The only door to Zoho: hands out clients sharing the org-wide token, limits and budget."""
+    """The only door to Zoho: hands out clients sharing the org-wide token, limits and budget.
+
+    Limits left unset come from the ZOHO_* environment (see .env.example), as everywhere else.
+    """
 
     client_id: str
     client_secret: str
@@ -31,22 +34,16 @@ class ZohoResource(dg.ConfigurableResource):
     organization_id: str
     api_base_url: str = SANDBOX_URL
     accounts_url: str = SANDBOX_URL
-    books_rpm: int = 100
-    inventory_rpm: int = 25
-    books_daily_limit: int = 10_000
-    inventory_daily_limit: int = 10_000
-    webhook_reserve: float = 0.2
+    books_rpm: int | None = None
+    inventory_rpm: int | None = None
+    books_daily_limit: int | None = None
+    inventory_daily_limit: int | None = None
+    webhook_reserve: float | None = None
+    max_in_flight: int | None = None
 
     def settings(self) -> ZohoSettings:
-        return ZohoSettings(
-            client_id=self.client_id, client_secret=self.client_secret,
-            refresh_token=self.refresh_token, organization_id=self.organization_id,
-            api_base_url=self.api_base_url, accounts_url=self.accounts_url,
-            books_rpm=self.books_rpm, inventory_rpm=self.inventory_rpm,
-            books_daily_limit=self.books_daily_limit,
-            inventory_daily_limit=self.inventory_daily_limit,
-            webhook_reserve=self.webhook_reserve,
-        )  # fmt: skip
+        fields = self.model_dump()
+        return ZohoSettings.from_env(**{k: v for k, v in fields.items() if v is not None})
 
     def client(
         self, engine: Engine, log: logging.Logger | logging.LoggerAdapter, purpose: str = SYNC
@@ -54,13 +51,9 @@ class ZohoResource(dg.ConfigurableResource):
         return ZohoClient(self.settings(), engine, purpose=purpose, logger=log)
 
 
-def _int_env(name: str, default: int) -> int:
-    return int(os.environ.get(name) or default)
-
-
 def default_resources() -> dict[str, dg.ConfigurableResource]:
-    """Resources from the environment: secrets as EnvVar (never shown in the UI), URLs and
-    limits read at load time with the local sandbox as the default."""
+    """Secrets as EnvVar (never shown in the UI); URLs read at load time, defaulting to the
+    local sandbox; limits from the environment when a client is made."""
     return {
         "database": DatabaseResource(url=os.environ.get("DATABASE_URL", "")),
         "zoho": ZohoResource(
@@ -70,10 +63,5 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
             organization_id=dg.EnvVar("ZOHO_ORGANIZATION_ID"),
             api_base_url=os.environ.get("ZOHO_API_BASE_URL", SANDBOX_URL),
             accounts_url=os.environ.get("ZOHO_ACCOUNTS_URL", SANDBOX_URL),
-            books_rpm=_int_env("ZOHO_BOOKS_RPM", 100),
-            inventory_rpm=_int_env("ZOHO_INVENTORY_RPM", 25),
-            books_daily_limit=_int_env("ZOHO_BOOKS_DAILY_LIMIT", 10_000),
-            inventory_daily_limit=_int_env("ZOHO_INVENTORY_DAILY_LIMIT", 10_000),
-            webhook_reserve=float(os.environ.get("ZOHO_WEBHOOK_RESERVE") or 0.2),
         ),
     }
