@@ -44,14 +44,23 @@ def migrated_urls(
         cm.__exit__(None, None, None)
 
 
-@pytest.fixture(params=DIALECTS)
-def db_url(request: pytest.FixtureRequest, migrated_urls: Callable[[str], str]) -> str:
-    """A migrated database of each dialect, emptied before the test."""
-    url = migrated_urls(request.param)
+def _emptied(url: str) -> str:
     with get_engine(url).begin() as conn:
         for table in reversed(metadata.sorted_tables):
             conn.execute(delete(table))
     return url
+
+
+@pytest.fixture(params=DIALECTS)
+def db_url(request: pytest.FixtureRequest, migrated_urls: Callable[[str], str]) -> str:
+    """A migrated database of each dialect, emptied before the test."""
+    return _emptied(migrated_urls(request.param))
+
+
+@pytest.fixture
+def pg_url(migrated_urls: Callable[[str], str]) -> str:
+    """The migrated PostgreSQL database, emptied: for what only PostgreSQL has (roles, jsonb)."""
+    return _emptied(migrated_urls("postgresql"))
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from tests.webhooks.helpers import (
     sign,
     signed,
 )
+from tsh_db.engine import get_engine
 from tsh_db.schema import tds_inbox_events, tds_sync_queue
 from tsh_db.types import utcnow
 from tsh_pipelines.entities import BY_ROUTE
@@ -260,14 +261,16 @@ def test_unreachable_database_answers_503_with_retry_after() -> None:
         assert 'outcome="unavailable",route="products"} 1.0' in metrics
 
 
-def test_content_the_database_refuses_is_a_422(client: TestClient, app_engine: Engine) -> None:
-    if app_engine.dialect.name != "postgresql":
-        pytest.skip("SQLite stores NUL characters; PostgreSQL's jsonb refuses them")
+def test_content_the_database_refuses_is_a_422(pg_url: str) -> None:
+    """PostgreSQL's jsonb refuses NUL characters (SQLite stores them): a retry cannot help."""
+    settings = Settings(database_url=pg_url, webhook_secrets=(NEW_SECRET,))
     body = json.dumps({"item": {"item_id": "7", "name": "bad\u0000name"}}).encode()
-    response = post(client, "products", body)
+    with TestClient(create_app(settings)) as client:
+        response = post(client, "products", body)
+        client.app.state.engine.dispose()  # type: ignore[attr-defined]
     assert response.status_code == 422
     assert "fix the record" in response.json()["detail"]
-    assert counts(app_engine) == (0, 0)
+    assert counts(get_engine(pg_url)) == (0, 0)
 
 
 def test_secrets_never_reach_responses_or_logs(

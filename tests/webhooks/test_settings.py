@@ -63,10 +63,9 @@ def test_the_command_line_refuses_a_bad_setting_and_never_imports_dagster(tmp_pa
     assert imported.stdout.strip() == "False", imported.stderr
 
 
-def test_the_tsh_webhooks_role_can_do_the_receivers_job(db_url: str) -> None:
+def test_the_tsh_webhooks_role_can_do_the_receivers_job(pg_url: str) -> None:
     """INSERT … ON CONFLICT DO NOTHING and the ops reads need no more than the role grants."""
-    if not db_url.startswith("postgresql"):
-        pytest.skip("database roles are a PostgreSQL feature")
+    db_url = pg_url
     create_roles(get_engine(db_url), passwords={})
     as_role = make_url(db_url).set(username="tsh_webhooks").render_as_string(hide_password=False)
     settings = Settings(as_role, webhook_secrets=("s3cretS3cret",), admin_api_token=ADMIN_TOKEN)
