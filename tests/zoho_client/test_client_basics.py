@@ -108,13 +108,13 @@ def test_books_first_spends_no_inventory_call_on_a_books_item(
 
 
 def test_item_details_batches_a_hundred_ids_per_call(fresh_sandbox, engine: Engine) -> None:
-    ids = [str(r["item_id"]) for r in fresh_sandbox.records("items") if r.get("source") == "books"][
-        :250
-    ]
+    items = fresh_sandbox.records("items")
+    ids = [str(r["item_id"]) for r in items if r.get("source") == "books"]
+    assert len(ids) > 100
     with ZohoClient(settings_for(fresh_sandbox), engine) as client:
         got = [str(r["item_id"]) for r in item_details(client, ids)]
     assert sorted(got) == sorted(ids)
-    assert client.stats.total == 3
+    assert client.stats.total == -(-len(ids) // 100)
 
 
 def test_no_secret_or_token_reaches_the_logs(fresh_sandbox, engine: Engine, caplog) -> None:
