@@ -7,13 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tsh_db.engine import database_url
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
-class SettingsError(ValueError):
-    """A configuration value that cannot be used; the message names the variable."""
+from tsh_db.service import env_bool, env_int
 
 
 @dataclass(frozen=True)
@@ -31,16 +25,16 @@ class Settings:
         env = os.environ if environ is None else environ
         return cls(
             database_url=_database_url(env),
-            min_stock=_int(env, "CONSUMER_MIN_STOCK", 1, minimum=0),
-            low_stock_threshold=_int(env, "CONSUMER_LOW_STOCK_THRESHOLD", 10, minimum=0),
+            min_stock=env_int(env, "CONSUMER_MIN_STOCK", 1, minimum=0),
+            low_stock_threshold=env_int(env, "CONSUMER_LOW_STOCK_THRESHOLD", 10, minimum=0),
             pricelist_code=env.get("CONSUMER_PRICELIST_CODE", "").strip() or "consumer_iqd",
             cors_origins=tuple(
                 o.strip().rstrip("/")
                 for o in env.get("CONSUMER_CORS_ORIGINS", "").split(",")
                 if o.strip()
             ),
-            docs_enabled=_bool(env, "CONSUMER_DOCS_ENABLED", True),
-            cache_max_age=_int(env, "CONSUMER_CACHE_MAX_AGE", 60, minimum=0),
+            docs_enabled=env_bool(env, "CONSUMER_DOCS_ENABLED", True),
+            cache_max_age=env_int(env, "CONSUMER_CACHE_MAX_AGE", 60, minimum=0),
         )
 
 
@@ -48,27 +42,3 @@ def _database_url(env: Mapping[str, str]) -> str:
     url = env.get("CONSUMER_DATABASE_URL") or env.get("DATABASE_URL")
     # Only fall through to tsh_db when nothing is set: it creates the default SQLite folder.
     return url or database_url("CONSUMER_DATABASE_URL")
-
-
-def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
-    if value < minimum:
-        raise SettingsError(f"{name}={value} must be at least {minimum}")
-    return value
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise SettingsError(f"{name}={raw!r} is not a boolean (use true or false)")

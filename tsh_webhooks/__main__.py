@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 
-import uvicorn
-
+from tsh_db.service import serve
 from tsh_webhooks.app import create_app
-from tsh_webhooks.settings import Settings, SettingsError
+from tsh_webhooks.settings import Settings
 
 log = logging.getLogger("tsh_webhooks")
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tsh_webhooks", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8081)
-    parser.add_argument("--log-level", default="info")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        parser.exit(2, f"tsh_webhooks: {exc}\n")
-    _log_configuration(settings)
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        server_header=False,
-    )
+    serve("tsh_webhooks", __doc__, 8081, Settings.from_env, create_app, _log_configuration, argv)
 
 
 def _log_configuration(settings: Settings) -> None:

@@ -9,15 +9,12 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import make_url
 
 from tsh_db.engine import database_url
+from tsh_db.service import env_int
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 # A PostgreSQL server that does not answer must fail a delivery within Zoho's patience, not
 # hang it: psycopg2 waits forever by default.
 PG_CONNECT_TIMEOUT_SECONDS = 5
-
-
-class SettingsError(ValueError):
-    """A configuration value that cannot be used; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +37,9 @@ class Settings:
             database_url=env.get("DATABASE_URL") or database_url(),
             webhook_secrets=tuple(s for s in secrets if s),
             admin_api_token=env.get("ADMIN_API_TOKEN", "").strip() or None,
-            max_body_bytes=_positive_int(env, "WEBHOOK_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            max_body_bytes=env_int(
+                env, "WEBHOOK_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=1
+            ),
             dagster_ui_url=env.get("DAGSTER_UI_URL", "").strip().rstrip("/") or None,
         )
 
@@ -57,16 +56,3 @@ class Settings:
     def safe_database_url(self) -> str:
         """For logs: the URL without its password."""
         return make_url(self.database_url).render_as_string(hide_password=True)
-
-
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a whole number of bytes") from None
-    if value < 1:
-        raise SettingsError(f"{name}={value} must be at least 1")
-    return value

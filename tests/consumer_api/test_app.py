@@ -11,9 +11,10 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.consumer_api.catalogue import NOW, AppClient, pid, product_row
 from tsh_consumer_api.app import create_app
-from tsh_consumer_api.settings import Settings, SettingsError
+from tsh_consumer_api.settings import Settings
 from tsh_db.engine import get_engine
 from tsh_db.schema import products
+from tsh_db.service import SettingsError
 
 LISTING = "/api/consumer/products"
 

@@ -12,8 +12,9 @@ from sqlalchemy.engine import make_url
 from tests.webhooks.helpers import ADMIN_TOKEN, ROOT, body_for, receiver_env, signed
 from tsh_db.engine import get_engine
 from tsh_db.roles import create_roles
+from tsh_db.service import SettingsError
 from tsh_webhooks.app import create_app
-from tsh_webhooks.settings import Settings, SettingsError
+from tsh_webhooks.settings import Settings
 
 
 def test_settings_from_env() -> None:

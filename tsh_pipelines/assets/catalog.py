@@ -1,7 +1,11 @@
 """Master data: products, stock, warehouses, customers, price lists. Not partitioned."""
 # No `from __future__ import annotations`: Dagster reads the Config and resource types.
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import dagster as dg
+from sqlalchemy.engine import Engine
 
 from tsh_pipelines.assets.common import ZOHO_POOL, SyncConfig, metadata, resolve_mode, run_sync
 from tsh_pipelines.entities import BY_NAME, Entity
@@ -9,6 +13,8 @@ from tsh_pipelines.resources import DatabaseResource, ZohoResource
 from tsh_pipelines.sync.prices import sync_price_lists
 from tsh_pipelines.sync.products import sync_products, sync_warehouse_stock
 from tsh_pipelines.sync.replicate import sync_entity
+from tsh_pipelines.sync.state import SyncTotals
+from tsh_pipelines.zoho import ZohoClient
 
 KINDS = {"zoho", "sql"}
 
@@ -18,41 +24,13 @@ def _spec_args(name: str) -> dict:
     return {"description": entity.description, "group_name": entity.group, "kinds": KINDS}
 
 
-@dg.asset(name="products", pool=ZOHO_POOL, **_spec_args("products"))
-def products_asset(
-    context: dg.AssetExecutionContext,
-    config: SyncConfig,
-    zoho: ZohoResource,
-    database: DatabaseResource,
-) -> dg.MaterializeResult:
-    mode = resolve_mode(context, config)
-    engine = database.engine()
-    totals, stats = run_sync(
-        context, zoho, database, "products", mode,
-        lambda client: sync_products(client, engine, mode=mode, log=context.log),
-    )  # fmt: skip
-    return dg.MaterializeResult(metadata=metadata(totals, stats))
+Sync = Callable[[ZohoClient, Engine, str, Any], SyncTotals]
 
 
-@dg.asset(
-    name="product_warehouse_stock", deps=["products"], pool=ZOHO_POOL,
-    **_spec_args("product_warehouse_stock"),
-)  # fmt: skip
-def product_warehouse_stock_asset(
-    context: dg.AssetExecutionContext, zoho: ZohoResource, database: DatabaseResource
-) -> dg.MaterializeResult:
-    engine = database.engine()
-    totals, stats = run_sync(
-        context, zoho, database, "product_warehouse_stock", "incremental",
-        lambda client: sync_warehouse_stock(client, engine, log=context.log),
-    )  # fmt: skip
-    return dg.MaterializeResult(metadata=metadata(totals, stats))
+def replication_asset(name: str, sync: Sync, deps: Sequence[str] = ()) -> dg.AssetsDefinition:
+    """An unpartitioned asset whose materialization is one sync of `name`."""
 
-
-def listing_asset(entity: Entity) -> dg.AssetsDefinition:
-    """An unpartitioned asset that is one registry listing (warehouses, customers)."""
-
-    @dg.asset(name=entity.name, pool=ZOHO_POOL, **_spec_args(entity.name))
+    @dg.asset(name=name, deps=list(deps), pool=ZOHO_POOL, **_spec_args(name))
     def _asset(
         context: dg.AssetExecutionContext,
         config: SyncConfig,
@@ -62,12 +40,16 @@ def listing_asset(entity: Entity) -> dg.AssetsDefinition:
         mode = resolve_mode(context, config)
         engine = database.engine()
         totals, stats = run_sync(
-            context, zoho, database, entity.name, mode,
-            lambda client: sync_entity(client, engine, entity, mode=mode, log=context.log),
+            context, zoho, database, name, mode,
+            lambda client: sync(client, engine, mode, context.log),
         )  # fmt: skip
         return dg.MaterializeResult(metadata=metadata(totals, stats))
 
     return _asset
+
+
+def _listing(entity: Entity) -> Sync:
+    return lambda client, engine, mode, log: sync_entity(client, engine, entity, mode=mode, log=log)
 
 
 @dg.multi_asset(
@@ -98,9 +80,16 @@ def price_lists_asset(
 
 
 CATALOG_ASSETS = [
-    products_asset,
-    product_warehouse_stock_asset,
-    listing_asset(BY_NAME["warehouses"]),
-    listing_asset(BY_NAME["customers"]),
+    replication_asset(
+        "products",
+        lambda client, engine, mode, log: sync_products(client, engine, mode=mode, log=log),
+    ),
+    replication_asset(
+        "product_warehouse_stock",
+        lambda client, engine, _mode, log: sync_warehouse_stock(client, engine, log=log),
+        deps=["products"],
+    ),
+    replication_asset("warehouses", _listing(BY_NAME["warehouses"])),
+    replication_asset("customers", _listing(BY_NAME["customers"])),
     price_lists_asset,
 ]
