@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -17,7 +18,7 @@ from tests.zoho_client.conftest import settings_for
 from tsh_db.engine import get_engine
 from tsh_db.schema import zoho_token_refresh_log
 from tsh_pipelines.zoho import BOOKS, WEBHOOK, ZohoAuthError, ZohoBudgetExhausted, ZohoClient
-from zoho_sandbox.process import SandboxProcess
+from zoho_sandbox.process import DEMO_CREDENTIALS, SandboxProcess
 
 WINDOW = 2.0
 
@@ -146,3 +147,18 @@ def test_daily_budget_stops_a_sync_before_zoho_does(engine: Engine) -> None:
         with ZohoClient(settings, engine, purpose=WEBHOOK) as hooks:
             assert hooks.get(BOOKS, "items")["code"] == 0
         assert statuses_from(sb.stats()) == {"200": 11}
+
+
+def test_token_throttle_is_waited_out_not_hammered(engine: Engine) -> None:
+    with SandboxProcess(seed=3, items=50, token_lockout=2) as sb:
+        for _ in range(11):  # someone else used up the ten token requests of the window
+            httpx.post(f"{sb.url}/oauth/v2/token", data={
+                "grant_type": "refresh_token", **{k: v for k, v in DEMO_CREDENTIALS.items()
+                                                  if k != "organization_id"}})  # fmt: skip
+        settings = settings_for(sb, token_throttle_wait_seconds=2.5)
+        with ZohoClient(settings, engine) as client:
+            assert client.get(BOOKS, "contacts")["code"] == 0
+        requests = sb.stats()["token_requests"]
+    assert requests == 13  # the 11 above, one refused for us, one after waiting: no storm
+    log = refresh_log(engine)
+    assert log == [("auto", False), ("auto", True)]
