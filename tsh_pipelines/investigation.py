@@ -74,9 +74,11 @@ def count_finding(entity: Entity, zoho: int, db: int) -> Finding:
     )  # fmt: skip
 
 
-def count_findings(client: ZohoClient, engine: Engine, history_start: str | None) -> list[Finding]:
+def count_findings(
+    client: ZohoClient, engine: Engine, history_start: str | None, names: tuple[str, ...] = COUNTED
+) -> list[Finding]:
     findings = []
-    for name in COUNTED:
+    for name in names:
         entity = BY_NAME[name]
         table = table_of(entity)
         with engine.connect() as conn:
@@ -120,11 +122,14 @@ def consumer_price_finding(engine: Engine) -> Finding:
     )  # fmt: skip
 
 
-def freshness_findings(engine: Engine, now: datetime | None = None) -> list[Finding]:
+def freshness_findings(
+    engine: Engine, assets: tuple[str, ...] = tuple(FRESH), now: datetime | None = None
+) -> list[Finding]:
     """A sync that silently stopped shows up as a stale entity."""
     now = now or utcnow()
     findings = []
-    for asset, entity in FRESH.items():
+    for asset in assets:
+        entity = FRESH[asset]
         with engine.connect() as conn:
             last = conn.scalar(
                 select(func.max(tds_sync_runs.c.completed_at)).where(
