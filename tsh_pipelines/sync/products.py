@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, or_, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from tsh_db.dialect import upsert
 from tsh_db.schema import product_warehouse_stock, products
@@ -94,46 +94,46 @@ def inventory_pass(
     stock_changed = inventory_only = 0
     for page, records in enumerate(client.pages(INVENTORY, "items", "items", "item_id", params), 1):
         totals.pages += 1
-        now = utcnow()
-        ids = [str(r["item_id"]) for r in records]
+        seen.update(str(r["item_id"]) for r in records)
         with engine.begin() as conn:
-            stored = {
-                row.zoho_id: row
-                for row in conn.execute(
-                    select(
-                        products.c.zoho_id,
-                        products.c.source,
-                        *(products.c[c] for c in STOCK),
-                        products.c.inventory_modified_time,
-                    ).where(products.c.zoho_id.in_(ids))
-                )  # fmt: skip
-            }
-            extra_rows, stock_rows = [], []
-            for record in records:
-                key, values = str(record["item_id"]), stock_values(record, now)
-                seen.add(key)
-                modified = values["inventory_modified_time"]
-                if modified and (watermark is None or modified > watermark):
-                    watermark = modified
-                old = stored.get(key)
-                if old is None or old.source == INVENTORY:
-                    extra_rows.append({**product_row(record, INVENTORY, now), **values})
-                elif any(values[c] != getattr(old, c) for c in (*STOCK, "inventory_modified_time")):
-                    stock_rows.append({"b_id": key, **values})
-            if extra_rows:
-                quiet = ("synced_at", "stock_synced_at")
-                totals.counts += upsert(
-                    conn, products, extra_rows, ["zoho_id"], ignore_for_change=quiet
-                )
-            if stock_rows:
-                conn.execute(
-                    update(products).where(products.c.zoho_id == bindparam("b_id")), stock_rows
-                )
-        stock_changed += len(stock_rows)
-        inventory_only += len(extra_rows)
+            extra, stock = _inventory_page(conn, records, totals)
+        stock_changed += stock
+        inventory_only += extra
+        for record in records:
+            modified = parse_zoho_time(record.get("last_modified_time"))
+            if modified and (watermark is None or modified > watermark):
+                watermark = modified
         log.info("products (inventory): page %d, %s items", page, f"{len(seen):,}")
     totals.extra.update(stock_rows_updated=stock_changed, inventory_only_items=inventory_only)
     return watermark
+
+
+def _inventory_page(conn: Connection, records: list[dict], totals: SyncTotals) -> tuple[int, int]:
+    """Upsert Inventory-only items whole; update stock of the others where it changed."""
+    now = utcnow()
+    ids = [str(r["item_id"]) for r in records]
+    compared = (*STOCK, "inventory_modified_time")
+    stored = {
+        row.zoho_id: row
+        for row in conn.execute(
+            select(products.c.zoho_id, products.c.source, *(products.c[c] for c in compared))
+            .where(products.c.zoho_id.in_(ids))
+        )
+    }  # fmt: skip
+    extra_rows, stock_rows = [], []
+    for record in records:
+        key, values = str(record["item_id"]), stock_values(record, now)
+        old = stored.get(key)
+        if old is None or old.source == INVENTORY:
+            extra_rows.append({**product_row(record, INVENTORY, now), **values})
+        elif any(values[c] != getattr(old, c) for c in compared):
+            stock_rows.append({"b_id": key, **values})
+    if extra_rows:
+        quiet = ("synced_at", "stock_synced_at")
+        totals.counts += upsert(conn, products, extra_rows, ["zoho_id"], ignore_for_change=quiet)
+    if stock_rows:
+        conn.execute(update(products).where(products.c.zoho_id == bindparam("b_id")), stock_rows)
+    return len(extra_rows), len(stock_rows)
 
 
 def sync_warehouse_stock(

@@ -1,0 +1,81 @@
+"""Every table of the replica, as SQLAlchemy Core.
+
+Replicated tables share one shape of bookkeeping columns (`replicated_columns`): the Zoho id as
+text (Zoho ids pass 2^53), Zoho's last modified time, the API the row came from, the raw Zoho
+record, when we stored it and when Zoho stopped returning it (soft delete). Cross-table
+references use Zoho ids, so a row can land before the row it points at.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from tsh_db.types import JSONType, Money, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+LIVE = text("deleted_at IS NULL")
+
+
+def replicated_columns() -> list[Column]:
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("zoho_id", String(32), nullable=False, unique=True),
+        Column("zoho_created_time", UTCDateTime),
+        Column("zoho_last_modified_time", UTCDateTime, index=True),
+        Column("source", String(16), nullable=False, server_default="books"),
+        Column("raw", JSONType),
+        Column("synced_at", UTCDateTime, nullable=False),
+        Column("deleted_at", UTCDateTime),
+    ]
+
+
+def document_columns(number: str, party: str) -> list[Column]:
+    """Columns every Zoho document (invoice, bill, credit note, sales order) has."""
+    return [
+        Column(number, String(64)),
+        Column(f"{party}_zoho_id", String(32), index=True),
+        Column(f"{party}_name", Text),
+        Column("date", Date, index=True),
+        Column("status", String(32)),
+        Column("currency_code", String(8)),
+        Column("total", Money),
+        # The last_modified_time whose line items are stored: details are fetched again
+        # only when Zoho's last_modified_time moves past it.
+        Column("details_modified_time", UTCDateTime),
+    ]
+
+
+def line_item_columns(parent: str) -> list[Column]:
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column(f"{parent}_zoho_id", String(32), nullable=False, index=True),
+        Column("zoho_line_item_id", String(32), nullable=False),
+        Column("product_zoho_id", String(32), index=True),
+        Column("name", Text),
+        Column("sku", String(128)),
+        Column("quantity", Money),
+        Column("rate", Money),
+        Column("discount", Money),
+        Column("tax_percentage", Money),
+        Column("item_total", Money),
+        Column("raw", JSONType),
+        Column("synced_at", UTCDateTime, nullable=False),
+        UniqueConstraint(f"{parent}_zoho_id", "zoho_line_item_id"),
+    ]

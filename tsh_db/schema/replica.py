@@ -1,0 +1,160 @@
+"""The replica: one table per Zoho entity, plus line items, stock per warehouse, prices."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from tsh_db.schema.base import (
+    LIVE,
+    document_columns,
+    line_item_columns,
+    metadata,
+    replicated_columns,
+)
+from tsh_db.types import Money, UTCDateTime
+
+products = Table(
+    "products",
+    metadata,
+    *replicated_columns(),
+    Column("name", Text, nullable=False),
+    Column("sku", String(128), index=True),
+    Column("description", Text),
+    Column("category", String(128), index=True),
+    Column("brand", String(128)),
+    Column("unit", String(32)),
+    Column("status", String(16)),
+    Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    Column("price", Money),
+    Column("purchase_price", Money),
+    Column("image_url", Text),
+    Column("stock_on_hand", Money),
+    Column("available_stock", Money),
+    Column("actual_available_stock", Money),
+    Column("stock_synced_at", UTCDateTime),
+    # Inventory's last_modified_time for the item, and the one whose per-warehouse stock is
+    # stored: warehouse details are fetched again only when the two differ.
+    Column("inventory_modified_time", UTCDateTime),
+    Column("warehouse_stock_modified_time", UTCDateTime),
+)
+# Serves the consumer listing: active, live products with stock, ordered by name.
+Index(
+    "ix_products_consumer_listing",
+    products.c.is_active,
+    products.c.actual_available_stock,
+    products.c.name,
+    sqlite_where=LIVE,
+    postgresql_where=LIVE,
+)
+
+warehouses = Table(
+    "warehouses",
+    metadata,
+    *replicated_columns(),
+    Column("name", Text, nullable=False),
+    Column("status", String(16)),
+    Column("is_primary", Boolean, nullable=False, server_default=text("false")),
+    Column("city", String(64)),
+)
+
+product_warehouse_stock = Table(
+    "product_warehouse_stock",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("product_zoho_id", String(32), nullable=False),
+    Column("warehouse_zoho_id", String(32), nullable=False, index=True),
+    Column("warehouse_name", Text),
+    Column("stock_on_hand", Money),
+    Column("available_stock", Money),
+    Column("actual_available_stock", Money),
+    Column("synced_at", UTCDateTime, nullable=False),
+    UniqueConstraint("product_zoho_id", "warehouse_zoho_id"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    *replicated_columns(),
+    Column("name", Text, nullable=False),
+    Column("company_name", Text),
+    Column("email", Text),
+    Column("phone", String(64)),
+    Column("contact_type", String(16)),
+    Column("status", String(16)),
+    Column("currency_code", String(8)),
+    Column("price_list_zoho_id", String(32)),
+    Column("outstanding_receivable", Money),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    *replicated_columns(),
+    *document_columns("invoice_number", "customer"),
+    Column("due_date", Date),
+    Column("balance", Money),
+)
+invoice_line_items = Table("invoice_line_items", metadata, *line_item_columns("invoice"))
+
+bills = Table(
+    "bills",
+    metadata,
+    *replicated_columns(),
+    *document_columns("bill_number", "vendor"),
+    Column("due_date", Date),
+    Column("balance", Money),
+)
+bill_line_items = Table("bill_line_items", metadata, *line_item_columns("bill"))
+
+credit_notes = Table(
+    "credit_notes",
+    metadata,
+    *replicated_columns(),
+    *document_columns("creditnote_number", "customer"),
+    Column("balance", Money),
+)
+
+sales_orders = Table(
+    "sales_orders",
+    metadata,
+    *replicated_columns(),
+    *document_columns("salesorder_number", "customer"),
+    Column("shipment_date", Date),
+)
+
+price_lists = Table(
+    "price_lists",
+    metadata,
+    *replicated_columns(),
+    Column("name", Text, nullable=False),
+    # slug of the name plus the currency, e.g. consumer_iqd: what the consumer API selects on.
+    Column("code", String(64), nullable=False, unique=True),
+    Column("currency_code", String(8)),
+    Column("pricebook_type", String(32)),
+    Column("status", String(16)),
+)
+
+product_prices = Table(
+    "product_prices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("price_list_zoho_id", String(32), nullable=False),
+    Column("product_zoho_id", String(32), nullable=False, index=True),
+    Column("zoho_pricebook_item_id", String(32)),
+    Column("price", Money),
+    Column("currency", String(8)),
+    Column("synced_at", UTCDateTime, nullable=False),
+    Column("deleted_at", UTCDateTime),
+    UniqueConstraint("price_list_zoho_id", "product_zoho_id"),
+)
