@@ -1,4 +1,4 @@
-"""`python -m zoho_sandbox --port 8765 --seed 7`: serve the sandbox with uvicorn."""
+"""`python -m zoho_sandbox --port 8090 --seed 7`: serve the sandbox with uvicorn."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Sandb
     parser = argparse.ArgumentParser(prog="python -m zoho_sandbox",
                                      description="Local Zoho Books + Inventory simulator")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=8090)  # where the client looks by default
     for name, kind in [*((n, int) for n in INT_OPTIONS), *((n, float) for n in FLOAT_OPTIONS),
                        *((n, str) for n in STR_OPTIONS)]:
         parser.add_argument("--" + name.replace("_", "-"), dest=name, type=kind,
