@@ -40,6 +40,16 @@ def _insert(conn: Connection, table: Table) -> Any:
     return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
+def insert_missing(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+) -> None:
+    """Insert rows whose key is not there yet; safe when several processes race to create
+    the same row (the losers' inserts do nothing)."""
+    if rows:
+        stmt = _insert(conn, table).values(list(rows))
+        conn.execute(stmt.on_conflict_do_nothing(index_elements=list(keys)))
+
+
 def upsert(
     conn: Connection,
     table: Table,

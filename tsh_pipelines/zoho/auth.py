@@ -19,6 +19,7 @@ import httpx
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from tsh_db.dialect import insert_missing
 from tsh_db.schema import zoho_oauth_tokens, zoho_token_refresh_log
 from tsh_db.types import utcnow
 from tsh_pipelines.zoho.errors import ZohoAuthError
@@ -124,7 +125,7 @@ class TokenCache:
         query = select(table).where(table.c.client_key == self.key).with_for_update()
         row = conn.execute(query).first()
         if row is None:
-            conn.execute(insert(table).values(client_key=self.key))
+            insert_missing(conn, table, [{"client_key": self.key}], ["client_key"])
             row = conn.execute(query).first()
         return row
 

@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 
+from tsh_db.dialect import insert_missing
 from tsh_db.schema import zoho_api_slots, zoho_rate_limits
 from tsh_db.types import utcnow
 from tsh_pipelines.zoho.errors import ZohoBudgetExhausted
@@ -88,28 +89,13 @@ class SharedRateLimiter:
         row = conn.execute(query).first()
         if row is None:
             now = utcnow()
-            conn.execute(
-                insert(zoho_rate_limits).values(
-                    api=api,
-                    tokens=self.capacity(api),
-                    refilled_at=now,
-                    day=now.date(),
-                    day_calls=0,
-                )  # fmt: skip
-            )
-            self._ensure_slots(conn, api)
+            bucket = {"api": api, "tokens": self.capacity(api), "refilled_at": now,
+                      "day": now.date(), "day_calls": 0}  # fmt: skip
+            insert_missing(conn, zoho_rate_limits, [bucket], ["api"])
+            slots = [{"api": api, "slot": n} for n in range(self.settings.max_in_flight)]
+            insert_missing(conn, zoho_api_slots, slots, ["api", "slot"])
             row = conn.execute(query).first()
         return row
-
-    def _ensure_slots(self, conn: Connection, api: str) -> None:
-        existing = set(
-            conn.scalars(select(zoho_api_slots.c.slot).where(zoho_api_slots.c.api == api))
-        )
-        missing = [
-            {"api": api, "slot": n} for n in range(self.settings.max_in_flight) if n not in existing
-        ]
-        if missing:
-            conn.execute(insert(zoho_api_slots), missing)
 
     def _take_slot(self, conn: Connection, api: str, now) -> int | None:  # type: ignore[no-untyped-def]
         t = zoho_api_slots
@@ -134,23 +120,21 @@ class SharedRateLimiter:
         return int(slot)
 
     def release(self, grant: Grant, used_today: int | None = None, throttled: bool = False) -> None:
-        """Free the slot; sync the day counter with Zoho's own; drain the bucket after a 44."""
+        """Free the slot; follow Zoho's own day counter; drain the bucket after a code 44."""
+        t, r = zoho_api_slots, zoho_rate_limits
         with self.engine.begin() as conn:
-            t = zoho_api_slots
             conn.execute(
                 update(t)
                 .where(t.c.api == grant.api, t.c.slot == grant.slot)
                 .values(lease_until=None)
             )
-            row = self._bucket(conn, grant.api)
-            values: dict[str, object] = {}
-            if used_today is not None and used_today > row.day_calls:
-                values["day_calls"] = used_today
-            if throttled:
-                values.update(tokens=0.0, refilled_at=utcnow())
-            if values:
+            if used_today is not None:
+                # Zoho counts calls from every app of the organisation, not only ours.
                 conn.execute(
-                    update(zoho_rate_limits)
-                    .where(zoho_rate_limits.c.api == grant.api)
-                    .values(values)
+                    update(r).where(r.c.api == grant.api, r.c.day_calls < used_today)
+                    .values(day_calls=used_today)
+                )  # fmt: skip
+            if throttled:
+                conn.execute(
+                    update(r).where(r.c.api == grant.api).values(tokens=0.0, refilled_at=utcnow())
                 )
