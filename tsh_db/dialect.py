@@ -119,14 +119,17 @@ def _upsert_batch(
         for row in conn.execute(select(*(table.c[k] for k in keys)).where(key_expr.in_(wanted)))
     }
     cols = [c for c in rows[0] if c not in keys]
-    stmt = _insert(conn, table).values(list(rows))
+    # One single-row statement run with many parameter sets: SQLAlchemy compiles it once
+    # (cached) and batches the rows itself ("insertmanyvalues"), where a multi-row VALUES
+    # clause would be compiled anew for every batch.
+    stmt = _insert(conn, table)
     compared = [c for c in cols if c not in ignore_for_change]
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys),
         set_={c: stmt.excluded[c] for c in cols},
         where=_change_condition(table, stmt.excluded, compared, newer_than),
     ).returning(*(table.c[k] for k in keys))
-    touched = {(r[0] if len(keys) == 1 else tuple(r)) for r in conn.execute(stmt)}
+    touched = {(r[0] if len(keys) == 1 else tuple(r)) for r in conn.execute(stmt, list(rows))}
     updated = len(touched & existing)
     return UpsertResult(
         inserted=len(touched) - updated, updated=updated, unchanged=len(existing) - updated

@@ -7,9 +7,10 @@ new entity needs a field map, not new parsing code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Boolean, Date, Numeric, String, Table
@@ -17,16 +18,6 @@ from sqlalchemy import Boolean, Date, Numeric, String, Table
 from tsh_db.types import UTCDateTime
 from tsh_pipelines.entities import LINE_ITEM_FIELDS, Entity
 from tsh_pipelines.zoho.timefmt import parse_zoho_date, parse_zoho_time
-
-
-def dig(record: Mapping[str, Any], path: str) -> Any:
-    """`custom_field_hash.cf_image_url` → record["custom_field_hash"]["cf_image_url"]."""
-    value: Any = record
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -51,28 +42,54 @@ def to_bool(value: Any) -> bool | None:
     return bool(value)
 
 
+def _as_time(value: Any) -> Any:
+    return parse_zoho_time(value) if isinstance(value, str) else value
+
+
+def _as_date(value: Any) -> Any:
+    return parse_zoho_date(value) if isinstance(value, str) else value
+
+
+def _as_text(value: Any) -> str | None:
+    # Ids arrive as JSON numbers from some modules: str() keeps every digit (json ints are
+    # exact); an empty string is no value.
+    return None if value is None or value == "" else str(value)
+
+
+def converter(column_type: Any) -> Callable[[Any], Any]:
+    """How a Zoho value becomes a value of this column type."""
+    for kind, convert in (
+        (UTCDateTime, _as_time), (Date, _as_date), (Numeric, to_decimal), (Boolean, to_bool),
+        (String, _as_text),
+    ):  # fmt: skip
+        if isinstance(column_type, kind):
+            return convert
+    return lambda value: value
+
+
 def coerce(value: Any, column_type: Any) -> Any:
-    if isinstance(column_type, UTCDateTime):
-        return parse_zoho_time(value) if isinstance(value, str) else value
-    if isinstance(column_type, Date):
-        return parse_zoho_date(value) if isinstance(value, str) else value
-    if isinstance(column_type, Numeric):
-        return to_decimal(value)
-    if isinstance(column_type, Boolean):
-        return to_bool(value)
-    if isinstance(column_type, String):
-        # Ids arrive as JSON numbers from some modules: str() keeps every digit (json ints are
-        # exact); an empty string is no value.
-        return None if value in (None, "") else str(value)
-    return value
+    return converter(column_type)(value)
+
+
+@cache
+def _plan(table: Table, fields: tuple[tuple[str, str], ...]) -> list[tuple[str, list[str], Any]]:
+    """Column, path and converter per mapped field: worked out once per table, not per row."""
+    return [(col, path.split("."), converter(table.c[col].type)) for col, path in fields]
+
+
+def _mapped(table: Table, fields: Mapping[str, str], record: Mapping[str, Any]) -> dict:
+    row: dict[str, Any] = {}
+    for column, parts, convert in _plan(table, tuple(fields.items())):
+        value: Any = record
+        for part in parts:
+            value = value.get(part) if isinstance(value, Mapping) else None
+        row[column] = convert(value)
+    return row
 
 
 def to_row(entity: Entity, table: Table, record: Mapping[str, Any], synced_at: datetime) -> dict:
     """The table row for one Zoho record (replicated bookkeeping columns included)."""
-    row: dict[str, Any] = {
-        column: coerce(dig(record, path), table.c[column].type)
-        for column, path in entity.fields.items()
-    }
+    row = _mapped(table, entity.fields, record)
     row["synced_at"] = synced_at
     if "zoho_id" in table.c:
         row["zoho_id"] = str(record[entity.id_field])
@@ -86,7 +103,7 @@ def line_item_rows(
 ) -> list[dict]:
     rows = []
     for item in record.get("line_items") or []:
-        row = {c: coerce(dig(item, p), table.c[c].type) for c, p in LINE_ITEM_FIELDS.items()}
+        row = _mapped(table, LINE_ITEM_FIELDS, item)
         row[entity.line_items_parent_column] = parent_id
         row["raw"] = dict(item)
         row["synced_at"] = synced_at

@@ -20,6 +20,7 @@ from tsh_db.schema import product_warehouse_stock, products
 from tsh_db.types import utcnow
 from tsh_pipelines.entities import BY_NAME
 from tsh_pipelines.sync.mapping import coerce, to_row
+from tsh_pipelines.sync.prefetch import prefetch
 from tsh_pipelines.sync.replicate import (
     FULL_REFRESH,
     INCREMENTAL,
@@ -63,7 +64,7 @@ def sync_products(
     totals = SyncTotals("products", mode, watermark=get_watermark(engine, "products"))
     seen: set[str] = set()
     params = list_params(engine, PRODUCTS, mode, None, None)
-    for records in client.pages(BOOKS, PRODUCTS.path, "items", "item_id", params):
+    for records in prefetch(client.pages(BOOKS, PRODUCTS.path, "items", "item_id", params)):
         totals.pages += 1
         rows = [product_row(r, BOOKS, utcnow()) for r in records]
         with engine.begin() as conn:
@@ -92,7 +93,8 @@ def inventory_pass(
     if mode == INCREMENTAL and watermark is not None:
         params["last_modified_time"] = format_zoho_time(watermark - OVERLAP)
     stock_changed = inventory_only = 0
-    for page, records in enumerate(client.pages(INVENTORY, "items", "items", "item_id", params), 1):
+    listing = prefetch(client.pages(INVENTORY, "items", "items", "item_id", params))
+    for page, records in enumerate(listing, 1):
         totals.pages += 1
         seen.update(str(r["item_id"]) for r in records)
         with engine.begin() as conn:

@@ -21,6 +21,7 @@ from tsh_db.dialect import bulk_load, upsert
 from tsh_db.types import utcnow
 from tsh_pipelines.entities import Entity
 from tsh_pipelines.sync.mapping import line_item_rows, month_of, to_row
+from tsh_pipelines.sync.prefetch import prefetch
 from tsh_pipelines.sync.state import SyncTotals, get_watermark, set_watermark
 from tsh_pipelines.sync.tables import line_items_table_of, table_of
 from tsh_pipelines.zoho import ZohoClient
@@ -65,7 +66,7 @@ def sync_entity(
     params = list_params(engine, entity, mode, date_start, date_end)
     seen: set[str] = set()
     pages = client.pages(entity.api, entity.path, entity.list_key, entity.id_field, params)
-    for records in pages:
+    for records in prefetch(pages):
         totals.pages += 1
         now = utcnow()
         rows = [to_row(entity, table, r, now) for r in records]

@@ -11,7 +11,11 @@ def parse_zoho_time(value: str | None) -> datetime | None:
         return None
     if len(value) == 10:
         return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
-    parsed = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+    # fromisoformat reads Zoho's colon-less offset (+0300) and is far faster than strptime,
+    # which matters at a hundred thousand records a sync.
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"Zoho timestamp without an offset: {value!r}")
     return parsed
 
 
