@@ -82,7 +82,11 @@ def _report(context: dg.OpExecutionContext, applied: list[Applied]) -> None:
                                                       metadata=meta))  # fmt: skip
 
 
-@dg.job(description="Applies webhook events claimed by the queue sensor (one batch a run).")
+# In process: one op, and a second process spawn per run would add seconds to every event.
+@dg.job(
+    description="Applies webhook events claimed by the queue sensor (one batch a run).",
+    executor_def=dg.in_process_executor,
+)
 def apply_webhook_events_job() -> None:
     apply_webhook_events()
 
@@ -122,7 +126,10 @@ def purge_webhook_queue(context: dg.OpExecutionContext, database: DatabaseResour
     context.log.info("purged %d queue rows and %d inbox events older than 30 days", queue, inbox)
 
 
-@dg.job(description="Weekly queue maintenance, as the TSH handbook's weekly task.")
+@dg.job(
+    description="Weekly queue maintenance, as the TSH handbook's weekly task.",
+    executor_def=dg.in_process_executor,
+)
 def queue_maintenance_job() -> None:
     purge_webhook_queue()
 
