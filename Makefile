@@ -31,3 +31,11 @@ format: install
 
 clean:
 	rm -rf $(VENV) .tsh .pytest_cache
+
+# Benchmarks (bench/, BENCHMARKS.md): 12-15 minutes; PostgreSQL on 127.0.0.1:5432.
+.PHONY: bench
+bench: install
+	$(PY) -m pip install --quiet -e '.[bench]'
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
+		|| echo "wrk could not be installed: the HTTP benchmarks will say SKIPPED"
+	$(PY) bench/run_all.py
