@@ -29,6 +29,12 @@ mkdir -p "$DAGSTER_HOME" .tsh/logs
 cat > "$DAGSTER_HOME/dagster.yaml" <<'YAML'
 telemetry:
   enabled: false
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    dequeue_interval_seconds: 1
+    dequeue_use_threads: true
 concurrency:
   pools:
     default_limit: 1
