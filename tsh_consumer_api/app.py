@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tsh_consumer_api.db import open_read_only_engine
 from tsh_consumer_api.routes import health_router, products_router
@@ -40,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json" if docs else None,
     )
     app.state.settings = settings
-    app.state.engine = open_read_only_engine(settings.database_url)
+    app.state.engine = open_read_only_engine(settings.database_url, settings.statement_timeout_ms)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )
     app.add_exception_handler(DBAPIError, _database_error)
+    # Every pooled connection busy for the pool's timeout: the same answer, not a 500.
+    app.add_exception_handler(PoolTimeout, _database_error)
     app.include_router(products_router)
     app.include_router(health_router)
     return app

@@ -3,35 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from fastapi import Request
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 
-from tsh_db.engine import get_engine, is_postgres
+from tsh_db.engine import get_engine
 
 
-def open_read_only_engine(url: str) -> Engine:
-    """SQLite opens the file with mode=ro; PostgreSQL sessions default to read-only.
+def open_read_only_engine(url: str, statement_timeout_ms: int = 5000) -> Engine:
+    """SQLite opens the file with mode=ro; PostgreSQL sessions start read-only.
 
     On PostgreSQL the `tsh_consumer` role (SELECT on three tables) is the real guard; the
-    read-only session is the second one, for deployments still connecting as a writer.
+    read-only session is the second one, for deployments still connecting as a writer. A
+    statement timeout keeps one slow or blocked query from holding a pooled connection.
+    Both are libpq start-up options, so every pooled connection has them from its first query.
     """
-    engine = get_engine(url, read_only=True)
-    if is_postgres(engine) and not event.contains(engine, "connect", _read_only_session):
-        event.listen(engine, "connect", _read_only_session)
-    return engine
-
-
-def _read_only_session(dbapi_conn: Any, _record: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    try:
-        cursor.execute("SET SESSION default_transaction_read_only = on")
-    finally:
-        cursor.close()
-    # psycopg2 opened a transaction for the SET; a rollback would undo it, so commit it.
-    dbapi_conn.commit()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        options = f"-c default_transaction_read_only=on -c statement_timeout={statement_timeout_ms}"
+        url = parsed.update_query_dict({"options": options}).render_as_string(hide_password=False)
+    return get_engine(url, read_only=True)
 
 
 def connection(request: Request) -> Iterator[Connection]:

@@ -42,7 +42,7 @@ def visible_products(settings: Settings) -> Select:
             )
         )
         .where(
-            # These three match ix_products_consumer_listing (partial on deleted_at IS NULL).
+            # is_active and deleted_at match ix_products_consumer_listing's partial condition.
             p.c.is_active == true(),
             p.c.deleted_at.is_(None),
             p.c.actual_available_stock >= settings.min_stock,
@@ -89,7 +89,9 @@ def listing(
         )
     if category:
         visible = visible.where(products.c.category == category)
-    matches = visible.cte("matches")
+    # Not materialized: PostgreSQL then plans the count and the page separately, and reads
+    # the page off ix_products_consumer_listing instead of sorting every match.
+    matches = visible.cte("matches").prefix_with("NOT MATERIALIZED", dialect="postgresql")
     total = select(func.count().label("total")).select_from(matches).subquery("total")
     page_rows = (
         select(matches)

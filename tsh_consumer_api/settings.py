@@ -19,6 +19,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     docs_enabled: bool = True
     cache_max_age: int = 60
+    # A listing that takes longer is cut off with a 503 rather than holding a connection.
+    statement_timeout_ms: int = 5000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -35,6 +37,7 @@ class Settings:
             ),
             docs_enabled=env_bool(env, "CONSUMER_DOCS_ENABLED", True),
             cache_max_age=env_int(env, "CONSUMER_CACHE_MAX_AGE", 60, minimum=0),
+            statement_timeout_ms=env_int(env, "CONSUMER_STATEMENT_TIMEOUT_MS", 5000, minimum=1),
         )
 
 

@@ -16,7 +16,6 @@ from sqlalchemy import (
 )
 
 from tsh_db.schema.base import (
-    LIVE,
     document_columns,
     line_item_columns,
     metadata,
@@ -48,14 +47,15 @@ products = Table(
     Column("inventory_modified_time", UTCDateTime),
     Column("warehouse_stock_modified_time", UTCDateTime),
 )
-# Serves the consumer listing: active, live products with stock, ordered by name.
+# Serves the consumer listing: live, active products in name order, so a page is read off
+# the index (joined to its price by the unique price index) instead of sorting every match.
+CONSUMER_LISTING = text("deleted_at IS NULL AND is_active")
 Index(
     "ix_products_consumer_listing",
-    products.c.is_active,
-    products.c.actual_available_stock,
     products.c.name,
-    sqlite_where=LIVE,
-    postgresql_where=LIVE,
+    products.c.zoho_id,
+    sqlite_where=CONSUMER_LISTING,
+    postgresql_where=CONSUMER_LISTING,
 )
 
 warehouses = Table(
