@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,30 +14,11 @@ from sqlalchemy import delete
 
 from tests.conftest import DIALECTS
 from tests.consumer_api.catalogue import HIDDEN, VISIBLE, pid, seed
+from tests.servers import service_process
 from tsh_db.engine import get_engine
 from tsh_db.schema import metadata
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_ready(proc: subprocess.Popen, base: str, log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the API exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"the API did not become healthy in 20s:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="module", params=DIALECTS)
@@ -55,23 +34,12 @@ def api(
         for table in reversed(metadata.sorted_tables):
             conn.execute(delete(table))
     seed(engine)
-    port = free_port()
     log = tmp_path_factory.mktemp("api") / "api.log"
     env = {**os.environ, "CONSUMER_DATABASE_URL": url, "CONSUMER_CACHE_MAX_AGE": "30"}
     env.pop("DATABASE_URL", None)
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tsh_consumer_api", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(proc, base, log)
-        with httpx.Client(base_url=base, timeout=10) as client:
-            yield client
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with service_process("tsh_consumer_api", env, log) as client:
+        assert client.get("/health").status_code == 200
+        yield client
 
 
 def test_listing_over_http(api: httpx.Client) -> None:

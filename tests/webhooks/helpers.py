@@ -6,19 +6,14 @@ import hashlib
 import hmac
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from tests.servers import service_process
 from tsh_db.schema import tds_inbox_events, tds_sync_queue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,12 +43,6 @@ def counts(engine: Engine) -> tuple[int, int]:
     return inbox, queue
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def receiver_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ADMIN_API_TOKEN")}
     env.update(
@@ -65,34 +54,6 @@ def receiver_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def _wait_until_listening(proc: subprocess.Popen, base: str, log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the receiver exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            # Any answer will do: /health is 503 while the database is down, on purpose.
-            httpx.get(f"{base}/health", timeout=2)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"the receiver did not answer within 20s:\n{log.read_text()}")
-
-
-@contextmanager
-def receiver_process(env: Mapping[str, str], log: Path) -> Iterator[httpx.Client]:
+def receiver_process(env: Mapping[str, str], log: Path):  # type: ignore[no-untyped-def]
     """`python -m tsh_webhooks` on a free loopback port; yields a client for it."""
-    port = free_port()
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tsh_webhooks", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_listening(proc, base, log)
-        with httpx.Client(base_url=base, timeout=30) as client:
-            yield client
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    return service_process("tsh_webhooks", env, log)

@@ -20,7 +20,6 @@ from tests.webhooks.helpers import (
     SIGNATURE,
     body_for,
     counts,
-    free_port,
     sign,
     signed,
 )
@@ -30,6 +29,7 @@ from tsh_db.types import utcnow
 from tsh_pipelines.entities import BY_ROUTE
 from tsh_webhooks.app import create_app
 from tsh_webhooks.settings import Settings
+from zoho_sandbox.process import free_port
 
 PRODUCT = body_for("item", "item_id", name="Ceiling fan", last_modified_time="2026-06-01T09:00")
 
