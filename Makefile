@@ -33,7 +33,6 @@ clean:
 	rm -rf $(VENV) .tsh .pytest_cache
 
 # Benchmarks (bench/, BENCHMARKS.md): 12-15 minutes; PostgreSQL on 127.0.0.1:5432.
-.PHONY: bench
 bench: install
 	$(PY) -m pip install --quiet -e '.[bench]'
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
