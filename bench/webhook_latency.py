@@ -46,7 +46,8 @@ from tsh_pipelines.zoho import ZohoClient
 from zoho_sandbox.process import DEMO_CREDENTIALS, SandboxProcess
 
 SECRET = "bench-latency-secret-9c1d"
-DAGSTER_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n"
+# The demo's instance configuration: what a user of `make demo` gets.
+DAGSTER_YAML = (Path(__file__).resolve().parents[1] / "deploy" / "dagster.demo.yaml").read_text()
 log = logging.getLogger("bench.webhook_latency")
 
 

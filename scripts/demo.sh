@@ -25,20 +25,7 @@ export ADMIN_API_TOKEN=${ADMIN_API_TOKEN:-demo-admin-token}
 export DAGSTER_UI_URL=http://127.0.0.1:$DAGSTER_PORT
 
 mkdir -p "$DAGSTER_HOME" .tsh/logs
-# The demo's Dagster instance: SQLite storage in DAGSTER_HOME, one Zoho step at a time.
-cat > "$DAGSTER_HOME/dagster.yaml" <<'YAML'
-telemetry:
-  enabled: false
-run_coordinator:
-  module: dagster._core.run_coordinator
-  class: QueuedRunCoordinator
-  config:
-    dequeue_interval_seconds: 1
-    dequeue_use_threads: true
-concurrency:
-  pools:
-    default_limit: 1
-YAML
+cp deploy/dagster.demo.yaml "$DAGSTER_HOME/dagster.yaml"
 
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
 "$PY" -m tsh_db upgrade
