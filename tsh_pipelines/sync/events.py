@@ -23,7 +23,7 @@ from tsh_pipelines.entities import BY_NAME, Entity
 from tsh_pipelines.sync.mapping import line_item_rows, month_of, to_row
 from tsh_pipelines.sync.prices import price_list_code, store_prices
 from tsh_pipelines.sync.products import product_row, stock_values, store_warehouse_stock
-from tsh_pipelines.sync.replicate import SyncTotals
+from tsh_pipelines.sync.state import SyncTotals
 from tsh_pipelines.sync.tables import line_items_table_of, table_of
 from tsh_pipelines.zoho import ZohoClient
 from tsh_pipelines.zoho.catalog import fetch_item, inventory_item

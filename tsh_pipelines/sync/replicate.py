@@ -94,7 +94,8 @@ def note_page(totals: SyncTotals, entity: Entity, rows: list[dict], seen: set[st
         if entity.partitioned and row.get("date"):
             totals.touched_partitions.add(month_of(row["date"]))  # type: ignore[arg-type]
     room = PREVIEW_ROWS - len(totals.preview)
-    cols = ["zoho_id", *list(entity.fields)[2:6]]
+    # The id and the first few business fields (not the replica's own timestamps).
+    cols = ["zoho_id", *[c for c in entity.fields if not c.startswith("zoho_")][:4]]
     totals.preview.extend({c: _plain(r.get(c)) for c in cols} for r in rows[:room])
 
 
