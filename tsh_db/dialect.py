@@ -10,6 +10,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, Table, and_, or_, select, tuple_
+from sqlalchemy import column as sa_column
+from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql import ColumnElement
@@ -58,25 +60,30 @@ def upsert(
     *,
     ignore_for_change: Sequence[str] = ("synced_at",),
     newer_than: str | None = None,
+    insert_only: Sequence[str] = (),
 ) -> UpsertResult:
     """Insert rows or update them by natural key; rows whose values are identical stay untouched.
 
     `ignore_for_change` columns are written only when something else changed, so a re-sync of
-    an unchanged record is a no-op. With `newer_than` (a column such as
-    `zoho_last_modified_time`) an incoming row never overwrites a stored row that is newer,
-    which keeps reordered webhook deliveries from regressing data.
+    an unchanged record is a no-op. With `newer_than` (a version column such as
+    `zoho_last_modified_time`) the replica's one rule holds inside the statement, so concurrent
+    writers cannot interleave: an older version never replaces a newer one (equal versions:
+    the later `synced_at`, our receipt order, wins), and a tombstoned row (`deleted_at` set)
+    is revived only by a version strictly newer than its tombstone. See `tsh_db.writes`.
+    `insert_only` columns are set when the row is created and never changed afterwards.
     """
     if not rows:
         return UpsertResult()
     rows = _last_per_key(rows, keys)
     if conn.dialect.name == "postgresql" and len(rows) > COPY_THRESHOLD:
-        return _upsert_via_copy(conn, table, rows, keys, ignore_for_change, newer_than)
+        return _upsert_via_copy(conn, table, rows, keys, ignore_for_change, newer_than, insert_only)
     result = UpsertResult()
     batch = max(1, SQLITE_MAX_PARAMS // max(1, len(rows[0])))
     for start in range(0, len(rows), batch):
         result += _upsert_batch(
-            conn, table, rows[start : start + batch], keys, ignore_for_change, newer_than
-        )
+            conn, table, rows[start : start + batch], keys, ignore_for_change, newer_than,
+            insert_only,
+        )  # fmt: skip
     return result
 
 
@@ -92,8 +99,26 @@ def _change_condition(
     changed = or_(*(table.c[c].is_distinct_from(excluded[c]) for c in cols))
     if newer_than is None:
         return changed
-    stored, incoming = table.c[newer_than], excluded[newer_than]
-    return and_(changed, or_(stored.is_(None), incoming.is_(None), incoming >= stored))
+    return and_(changed, wins(table, excluded, newer_than))
+
+
+def wins(
+    table: Any, incoming: Any, version: str, received: str = "synced_at", tombstones: bool = True
+) -> ColumnElement[bool]:
+    """Whether `incoming` (the EXCLUDED row, or bound values) may replace the stored row.
+
+    Newer `version` wins; equal versions go to the later `received` (our receipt order).
+    With `tombstones`, a deleted row is revived only by a version newer than its tombstone;
+    unversioned rows (no version on either side) are decided by receipt order alone.
+    """
+    stored_v, new_v = table.c[version], incoming[version]
+    same_or_later = and_(new_v == stored_v, incoming[received] >= table.c[received])
+    order = or_(stored_v.is_(None), new_v.is_(None), new_v > stored_v, same_or_later)
+    if not tombstones or "deleted_at" not in table.c:
+        return order
+    unversioned = and_(stored_v.is_(None), new_v.is_(None))
+    alive = or_(table.c.deleted_at.is_(None), new_v > table.c.deleted_at, unversioned)
+    return and_(order, alive)
 
 
 def _key_expr(table: Table, keys: Sequence[str]) -> Any:
@@ -111,6 +136,7 @@ def _upsert_batch(
     keys: Sequence[str],
     ignore_for_change: Sequence[str],
     newer_than: str | None,
+    insert_only: Sequence[str],
 ) -> UpsertResult:
     key_expr = _key_expr(table, keys)
     wanted = [_key_of(r, keys) for r in rows]
@@ -118,7 +144,7 @@ def _upsert_batch(
         (row[0] if len(keys) == 1 else tuple(row))
         for row in conn.execute(select(*(table.c[k] for k in keys)).where(key_expr.in_(wanted)))
     }
-    cols = [c for c in rows[0] if c not in keys]
+    cols = [c for c in rows[0] if c not in keys and c not in insert_only]
     # One single-row statement run with many parameter sets: SQLAlchemy compiles it once
     # (cached) and batches the rows itself ("insertmanyvalues"), where a multi-row VALUES
     # clause would be compiled anew for every batch.
@@ -143,6 +169,7 @@ def _upsert_via_copy(
     keys: Sequence[str],
     ignore_for_change: Sequence[str],
     newer_than: str | None,
+    insert_only: Sequence[str],
 ) -> UpsertResult:
     """COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT from it."""
     cols = list(rows[0])
@@ -155,14 +182,12 @@ def _upsert_via_copy(
     _copy(conn, stage, [table.c[c] for c in cols], rows)
     col_list = ", ".join(cols)
     key_list = ", ".join(keys)
-    updates = [c for c in cols if c not in keys]
+    updates = [c for c in cols if c not in keys and c not in insert_only]
     compared = [c for c in updates if c not in ignore_for_change]
     changed = " OR ".join(f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in compared) or "false"
     if newer_than:
-        changed = (
-            f"({changed}) AND (t.{newer_than} IS NULL OR EXCLUDED.{newer_than} IS NULL "
-            f"OR EXCLUDED.{newer_than} >= t.{newer_than})"
-        )
+        rule = wins(table.alias("t"), _excluded(table), newer_than)  # type: ignore[arg-type]
+        changed = f"({changed}) AND ({rule.compile(conn, compile_kwargs={'literal_binds': True})})"
     set_clause = ", ".join(f"{c} = EXCLUDED.{c}" for c in updates)
     sql = (
         f"INSERT INTO {table.name} AS t ({col_list}) SELECT {col_list} FROM {stage} "
@@ -173,6 +198,11 @@ def _upsert_via_copy(
     inserted = sum(1 for f in flags if f)
     updated = len(flags) - inserted
     return UpsertResult(inserted, updated, len(rows) - inserted - updated)
+
+
+def _excluded(table: Table) -> Any:
+    """ON CONFLICT's EXCLUDED row as a table, so the COPY path compiles the same rule."""
+    return sa_table("excluded", *(sa_column(c.name, c.type) for c in table.c)).c
 
 
 def bulk_load(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:

@@ -46,10 +46,12 @@ products = Table(
     # stored: warehouse details are fetched again only when the two differ.
     Column("inventory_modified_time", UTCDateTime),
     Column("warehouse_stock_modified_time", UTCDateTime),
+    Column("warehouse_stock_synced_at", UTCDateTime),
 )
 # Serves the consumer listing: live, active products in name order, so a page is read off
 # the index (joined to its price by the unique price index) instead of sorting every match.
 CONSUMER_LISTING = text("deleted_at IS NULL AND is_active")
+LIVE_ROW = text("deleted_at IS NULL")
 Index(
     "ix_products_consumer_listing",
     products.c.name,
@@ -139,10 +141,20 @@ price_lists = Table(
     *replicated_columns(),
     Column("name", Text, nullable=False),
     # slug of the name plus the currency, e.g. consumer_iqd: what the consumer API selects on.
-    Column("code", String(64), nullable=False, unique=True),
+    # Set when the price book is first stored and kept across renames; unique among live rows
+    # only, so a deleted and re-created Consumer book takes the code back.
+    Column("code", String(64), nullable=False),
     Column("currency_code", String(8)),
     Column("pricebook_type", String(32)),
     Column("status", String(16)),
+)
+
+Index(
+    "uq_price_lists_code_live",
+    price_lists.c.code,
+    unique=True,
+    sqlite_where=LIVE_ROW,
+    postgresql_where=LIVE_ROW,
 )
 
 product_prices = Table(

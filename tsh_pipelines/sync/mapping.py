@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import Boolean, Date, Numeric, String, Table
 
+from tsh_db.schema import metadata
 from tsh_db.types import UTCDateTime
-from tsh_pipelines.entities import LINE_ITEM_FIELDS, Entity
+from tsh_pipelines.entities import BY_NAME, LINE_ITEM_FIELDS, Entity
 from tsh_pipelines.zoho.timefmt import parse_zoho_date, parse_zoho_time
 
 
@@ -95,6 +96,14 @@ def to_row(entity: Entity, table: Table, record: Mapping[str, Any], synced_at: d
         row["zoho_id"] = str(record[entity.id_field])
         row["raw"] = dict(record)
         row["deleted_at"] = None
+    return row
+
+
+def product_row(record: Mapping[str, Any], source: str, now: datetime) -> dict[str, Any]:
+    """A `products` row from a Books or Inventory item (stock columns are not part of it)."""
+    row = to_row(BY_NAME["products"], metadata.tables["products"], record, now)
+    row["source"] = source
+    row["is_active"] = str(record.get("status", "active")).lower() == "active"
     return row
 
 

@@ -2,13 +2,13 @@
 
 One listing call gives the price books; a detail call per price book gives its items, made
 only for price books that are new or changed since their prices were stored (or on a full
-refresh). Items that left a price book are soft-deleted from `product_prices`.
+refresh). Items that left a price book are soft-deleted from `product_prices`. A price
+book's prices are written only with the version of the book they were read with.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
@@ -17,18 +17,15 @@ from tsh_db.dialect import upsert
 from tsh_db.schema import price_lists, product_prices
 from tsh_db.types import utcnow
 from tsh_pipelines.entities import BY_NAME
+from tsh_pipelines.sync.deletes import confirm_missing
+from tsh_pipelines.sync.listing import Listing
 from tsh_pipelines.sync.mapping import to_decimal, to_row
-from tsh_pipelines.sync.replicate import FULL_REFRESH, INCREMENTAL, note_page, soft_delete_missing
-from tsh_pipelines.sync.state import SyncTotals, set_watermark
+from tsh_pipelines.sync.records import write_page, write_record
+from tsh_pipelines.sync.replicate import FULL_REFRESH, INCREMENTAL, note_page
+from tsh_pipelines.sync.state import SyncTotals, get_watermark, set_watermark
 from tsh_pipelines.zoho import BOOKS, ZohoClient
 
 PRICE_LISTS = BY_NAME["price_lists"]
-
-
-def price_list_code(name: str, currency: str | None) -> str:
-    """`Consumer` + `IQD` → `consumer_iqd`: the stable handle the consumer API selects on."""
-    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-    return f"{slug}_{currency.lower()}" if currency else slug
 
 
 def sync_price_lists(
@@ -38,31 +35,53 @@ def sync_price_lists(
     mode: str = INCREMENTAL,
     log: logging.Logger | logging.LoggerAdapter,
 ) -> tuple[SyncTotals, SyncTotals]:
+    """Every run lists every price book (a call or two): books gone from Zoho are confirmed
+    and tombstoned first, so a re-created Consumer book can take its code back."""
     lists = SyncTotals("price_lists", mode)
     prices = SyncTotals("product_prices", mode)
     seen: set[str] = set()
-    for records in client.pages(BOOKS, "pricebooks", "pricebooks", "pricebook_id"):
-        lists.pages += 1
-        now = utcnow()
-        rows = [to_row(PRICE_LISTS, price_lists, r, now) for r in records]
-        for row in rows:
-            row["code"] = price_list_code(row["name"], row["currency_code"])
+    listing = Listing(client, BOOKS, "pricebooks", "pricebooks", "pricebook_id")
+    pages = [(at, [to_row(PRICE_LISTS, price_lists, r, at) for r in records])
+             for at, records in listing]  # fmt: skip
+    for _, rows in pages:
+        note_page(lists, PRICE_LISTS, rows, seen, listing)
+    lists.pages = len(pages)
+
+    deleted, repaired = confirm_missing(
+        client, engine, PRICE_LISTS, seen,
+        lambda record, source: _write(engine, record, source, prices),
+        log=log,
+    )  # fmt: skip
+    lists.soft_deleted, lists.extra["missing_but_live"] = deleted, repaired
+    for _, rows in pages:
         changed = _changed(engine, rows) if mode != FULL_REFRESH else {r["zoho_id"] for r in rows}
         # Details first, then list rows and prices in one transaction: a price book's new
         # last_modified_time is never stored without the prices it stands for.
         details = {z: client.get(BOOKS, f"pricebooks/{z}")["pricebook"] for z in sorted(changed)}
         with engine.begin() as conn:
-            lists.counts += upsert(conn, price_lists, rows, ["zoho_id"])
+            result, _ = write_page(conn, PRICE_LISTS, rows, {})
+            lists.counts += result.counts
             for row in rows:
-                if row["zoho_id"] in details:
+                if row["zoho_id"] in details and row["zoho_id"] in result.current:
                     store_prices(conn, row, details[row["zoho_id"]], prices)
-        note_page(lists, PRICE_LISTS, rows, seen)
         log.info("price_lists: %d price books, %d fetched, %s prices", len(seen), len(details),
                  f"{prices.records:,}")  # fmt: skip
-    if mode == FULL_REFRESH:
-        lists.soft_deleted = soft_delete_missing(engine, PRICE_LISTS, seen, None, None)
+    lists.watermark = listing.cursor(get_watermark(engine, "price_lists"))
     set_watermark(engine, "price_lists", lists.watermark, full=mode == FULL_REFRESH)
     return lists, prices
+
+
+def apply_price_book(engine: Engine, record: dict, prices: SyncTotals) -> str:
+    """A price book with its items (`pricebook_items`): the row, then its prices if it won."""
+    outcome, _ = write_record(
+        engine, PRICE_LISTS, record, BOOKS,
+        children=lambda conn, row: store_prices(conn, row, record, prices),
+    )  # fmt: skip
+    return outcome
+
+
+def _write(engine: Engine, record: dict, source: str, prices: SyncTotals) -> None:
+    apply_price_book(engine, record, prices)
 
 
 def _changed(engine: Engine, rows: list[dict]) -> set[str]:

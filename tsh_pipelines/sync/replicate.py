@@ -2,29 +2,34 @@
 
 Modes: `incremental` lists what changed since the watermark (all months: a payment on an old
 invoice is found without re-listing its month); `range` lists the documents dated in a range
-(a backfill); `full_refresh` lists everything in scope and soft-deletes what Zoho no longer
-returns. Each page is committed on its own, so a killed run keeps its progress, and the
-watermark moves only after the whole listing is committed, so a re-run converges.
+(a backfill); `full_refresh` lists everything in scope and tombstones what Zoho confirms it
+no longer has (`deletes.py`). Each page is committed on its own through the one write path
+(`records.py`), so a killed run keeps its progress and can never overwrite newer rows; the
+watermark moves only after the whole listing is committed, and never past the moment the
+listing started (`listing.py`), so an edit made while it ran is listed again next time.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
-from tsh_db.dialect import bulk_load, upsert
 from tsh_db.types import utcnow
 from tsh_pipelines.entities import Entity
-from tsh_pipelines.sync.mapping import line_item_rows, month_of, to_row
-from tsh_pipelines.sync.prefetch import prefetch
+from tsh_pipelines.sync.deletes import confirm_missing
+from tsh_pipelines.sync.listing import Listing
+from tsh_pipelines.sync.mapping import month_of, to_row
+from tsh_pipelines.sync.records import UPSERTED, delete_records, write_page, write_record
 from tsh_pipelines.sync.state import SyncTotals, get_watermark, set_watermark
-from tsh_pipelines.sync.tables import line_items_table_of, table_of
+from tsh_pipelines.sync.tables import table_of
 from tsh_pipelines.zoho import ZohoClient
+from tsh_pipelines.zoho.catalog import NOT_FOUND, fetch_record
+from tsh_pipelines.zoho.errors import ZohoAPIError
 from tsh_pipelines.zoho.timefmt import format_zoho_time
 
 INCREMENTAL, RANGE, FULL_REFRESH = "incremental", "range", "full_refresh"
@@ -32,7 +37,6 @@ INCREMENTAL, RANGE, FULL_REFRESH = "incremental", "range", "full_refresh"
 # were listing can carry a time just under the newest one we saw.
 OVERLAP = timedelta(minutes=2)
 PREVIEW_ROWS = 5
-SOFT_DELETE_CHUNK = 500
 
 
 def list_params(
@@ -62,35 +66,68 @@ def sync_entity(
 ) -> SyncTotals:
     log = log or logging.getLogger(__name__)
     table = table_of(entity)
-    totals = SyncTotals(entity.name, mode, watermark=get_watermark(engine, entity.name))
+    previous = get_watermark(engine, entity.name)
+    totals = SyncTotals(entity.name, mode, watermark=previous)
     params = list_params(engine, entity, mode, date_start, date_end)
     seen: set[str] = set()
-    pages = client.pages(entity.api, entity.path, entity.list_key, entity.id_field, params)
-    for records in prefetch(pages):
+    listing = Listing(client, entity.api, entity.path, entity.list_key, entity.id_field, params)
+    for received_at, records in listing:
         totals.pages += 1
-        now = utcnow()
-        rows = [to_row(entity, table, r, now) for r in records]
-        details = fetch_details(client, engine, entity, rows) if entity.line_items_table else {}
+        rows = [to_row(entity, table, r, received_at) for r in records]
+        details, gone = fetch_details(client, engine, entity, rows)
+        rows = [r for r in rows if r["zoho_id"] not in gone]
         with engine.begin() as conn:
-            if entity.line_items_table:
-                write_line_items(conn, entity, rows, details, now, totals)
-            totals.counts += upsert(conn, table, rows, ["zoho_id"])
-        note_page(totals, entity, rows, seen)
+            result, items = write_page(conn, entity, rows, details)
+            totals.soft_deleted += delete_records(conn, entity, gone, utcnow())
+        totals.counts += result.counts
+        totals.details_fetched += len(details)
+        totals.line_items += items
+        note_page(totals, entity, rows, seen, listing)
         log.info("%s: page %d, %s rows", entity.name, totals.pages, f"{totals.records:,}")
     if mode == FULL_REFRESH:
-        totals.soft_deleted = soft_delete_missing(engine, entity, seen, date_start, date_end)
+        confirm_deletes(client, engine, entity, seen, totals, date_start, date_end, log)
     if mode != RANGE:
+        totals.watermark = listing.cursor(previous)
         set_watermark(engine, entity.name, totals.watermark, full=mode == FULL_REFRESH)
     return totals
 
 
-def note_page(totals: SyncTotals, entity: Entity, rows: list[dict], seen: set[str]) -> None:
+def confirm_deletes(
+    client: ZohoClient,
+    engine: Engine,
+    entity: Entity,
+    seen: set[str],
+    totals: SyncTotals,
+    date_start: date | None = None,
+    date_end: date | None = None,
+    log: logging.Logger | logging.LoggerAdapter | None = None,
+) -> None:
+    """After a full listing: tombstone what Zoho confirms gone, write back what it still has."""
+
+    def repair(record: dict, source: str) -> None:
+        outcome, _ = write_record(engine, entity, record, source)
+        if outcome == UPSERTED:
+            totals.counts.updated += 1
+
+    deleted, repaired = confirm_missing(
+        client, engine, entity, seen, repair, date_start=date_start, date_end=date_end, log=log
+    )
+    totals.soft_deleted += deleted
+    totals.extra["missing_but_live"] = totals.extra.get("missing_but_live", 0) + repaired
+
+
+def note_page(
+    totals: SyncTotals,
+    entity: Entity,
+    rows: list[dict],
+    seen: set[str],
+    listing: Listing | None = None,
+) -> None:
     totals.records += len(rows)
     for row in rows:
         seen.add(row["zoho_id"])
-        modified = row.get("zoho_last_modified_time")
-        if modified and (totals.watermark is None or modified > totals.watermark):
-            totals.watermark = modified
+        if listing is not None:
+            listing.note(row.get("zoho_last_modified_time"))
         if entity.partitioned and row.get("date"):
             totals.touched_partitions.add(month_of(row["date"]))  # type: ignore[arg-type]
     room = PREVIEW_ROWS - len(totals.preview)
@@ -105,8 +142,17 @@ def _plain(value: Any) -> Any:
 
 def fetch_details(
     client: ZohoClient, engine: Engine, entity: Entity, rows: list[dict]
-) -> dict[str, Mapping]:
-    """Detail records, only for documents new or changed since their line items were stored."""
+) -> tuple[dict[str, Mapping], set[str]]:
+    """Detail records, only for documents new or changed since their line items were stored,
+    and the ids Zoho deleted since the page was listed (its 404 confirms the delete).
+
+    A detail read later than the listing may be newer than the listed row: the row is then
+    taken from the detail, so a row and its line items are always of one version.
+    """
+    details: dict[str, Mapping] = {}
+    gone: set[str] = set()
+    if not entity.line_items_table:
+        return details, gone
     table = table_of(entity)
     ids = [r["zoho_id"] for r in rows]
     with engine.connect() as conn:
@@ -117,57 +163,20 @@ def fetch_details(
                 )
             ).all()
         )
-    details = {}
     for row in rows:
         known = stored.get(row["zoho_id"])
         if known is None or known != row["zoho_last_modified_time"]:
-            body = client.get(entity.api, entity.detail_path.format(id=row["zoho_id"]))  # type: ignore[union-attr]
-            details[row["zoho_id"]] = body[entity.record_key]
+            try:
+                detail, _ = fetch_record(client, entity, row["zoho_id"])
+            except ZohoAPIError as exc:
+                if exc.code != NOT_FOUND:
+                    raise
+                gone.add(row["zoho_id"])
+                continue
+            fresh = to_row(entity, table, detail, utcnow())
+            if fresh["zoho_last_modified_time"] != row["zoho_last_modified_time"]:
+                row.update(fresh)
+            details[row["zoho_id"]] = detail
         else:
             row["details_modified_time"] = known
-    return details
-
-
-def write_line_items(
-    conn: Connection,
-    entity: Entity,
-    rows: list[dict],
-    details: Mapping[str, Mapping],
-    now: datetime,
-    totals: SyncTotals,
-) -> None:
-    """Replace the line items of every document whose detail was fetched, in its page's tx."""
-    items_table = line_items_table_of(entity)
-    assert items_table is not None and entity.line_items_parent_column
-    parent = items_table.c[entity.line_items_parent_column]
-    if details:
-        conn.execute(delete(items_table).where(parent.in_(list(details))))
-    new_items = []
-    for row in rows:
-        detail = details.get(row["zoho_id"])
-        if detail is not None:
-            row["details_modified_time"] = row["zoho_last_modified_time"]
-            new_items += line_item_rows(entity, items_table, row["zoho_id"], detail, now)
-    bulk_load(conn, items_table, new_items)
-    totals.details_fetched += len(details)
-    totals.line_items += len(new_items)
-
-
-def soft_delete_missing(
-    engine: Engine, entity: Entity, seen: set[str], date_start: date | None, date_end: date | None
-) -> int:
-    """Mark rows Zoho no longer returns as deleted: the deletes listing connectors miss."""
-    table = table_of(entity)
-    scope = [table.c.deleted_at.is_(None)]
-    if entity.partitioned and date_start:
-        scope.append(table.c.date >= date_start)
-    if entity.partitioned and date_end:
-        scope.append(table.c.date <= date_end)
-    with engine.begin() as conn:
-        live = set(conn.scalars(select(table.c.zoho_id).where(and_(*scope))))
-        gone = sorted(live - seen)
-        now = datetime.now(UTC)
-        for start in range(0, len(gone), SOFT_DELETE_CHUNK):
-            chunk = gone[start : start + SOFT_DELETE_CHUNK]
-            conn.execute(update(table).where(table.c.zoho_id.in_(chunk)).values(deleted_at=now))
-    return len(gone)
+    return details, gone

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from tsh_pipelines.entities import Entity
 from tsh_pipelines.zoho.client import ZohoClient
 from tsh_pipelines.zoho.errors import ZohoAPIError
 from tsh_pipelines.zoho.settings import BOOKS, INVENTORY
@@ -26,6 +27,15 @@ def fetch_item(client: ZohoClient, item_id: str) -> tuple[dict, str]:
         if exc.code != NOT_FOUND:
             raise
     return client.get(INVENTORY, f"items/{item_id}")["item"], INVENTORY
+
+
+def fetch_record(client: ZohoClient, entity: Entity, zoho_id: str) -> tuple[dict, str]:
+    """One record of a registry entity by id, with the API it came from (items: Books first).
+
+    Raises ZohoAPIError with code 1002 when Zoho no longer has it."""
+    if entity.name == "products":
+        return fetch_item(client, zoho_id)
+    return client.get(entity.api, f"{entity.path}/{zoho_id}")[entity.record_key], entity.api
 
 
 def item_details(client: ZohoClient, item_ids: Iterable[str]) -> Iterator[dict]:

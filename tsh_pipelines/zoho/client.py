@@ -1,7 +1,7 @@
-"""The one door to Zoho. A call flows: budget → limiter → token → HTTP → retry → page.
+"""The one door to Zoho. A call flows: token → budget → limiter → HTTP → retry → page.
 
-`ZohoClient.get` is one logical call: it takes a slot from the org-wide limiter (which also
-enforces the daily budget), puts the shared OAuth token on it, sends it, and retries what
+`ZohoClient.get` is one logical call: it gets the shared OAuth token, takes a slot from the
+org-wide limiter (which also enforces the daily budget), sends the call, and retries what
 Zoho says is transient. `pages` turns a list endpoint into a generator of pages, and `count`
 asks Zoho for a total without listing.
 """
@@ -14,12 +14,15 @@ import random
 import socket
 import time
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
 
 from tsh_db.engine import get_engine
+from tsh_db.types import utcnow
 from tsh_pipelines.zoho.auth import TokenCache
 from tsh_pipelines.zoho.errors import ZohoAPIError, ZohoAuthError, ZohoDailyLimitError
 from tsh_pipelines.zoho.limits import SYNC, SharedRateLimiter
@@ -50,6 +53,9 @@ class ZohoClient:
         holder = f"{socket.gethostname()}:{os.getpid()}"
         self.limiter = SharedRateLimiter(settings, engine, purpose, holder)
         self.stats = CallStats()
+        # Zoho's clock less ours, from the Date header of its latest answer: cursors are
+        # bounded on Zoho's clock, whatever this machine's says.
+        self.clock_skew = timedelta(0)
 
     def __enter__(self) -> ZohoClient:
         return self
@@ -69,6 +75,7 @@ class ZohoClient:
         refreshed = False
         while True:
             status, body, headers, token = self._send(api, endpoint, url, params)
+            self._note_clock(headers)
             code = body.get("code") if isinstance(body, dict) else None
             if status == 200 and code == 0:
                 return body
@@ -94,12 +101,15 @@ class ZohoClient:
     def _send(
         self, api: str, endpoint: str, url: str, params: Mapping[str, Any]
     ) -> tuple[int, Any, httpx.Headers, str]:
+        # The token first: its refresh may wait out Zoho's token throttle (up to 15 minutes),
+        # and a slot held meanwhile would starve every other process of the org-wide cap.
+        # It stays valid across the slot wait: refreshes happen a margin before expiry.
+        token = self.tokens.get()
         grant = self.limiter.acquire(api)
         self.stats.waited_seconds += grant.waited
         status, body, headers = 0, {}, httpx.Headers()
         used_today: int | None = None
         try:
-            token = self.tokens.get()
             resp = self.http.get(
                 url, params=params, headers={"Authorization": f"Zoho-oauthtoken {token}"}
             )
@@ -119,6 +129,14 @@ class ZohoClient:
         if self.stats.total % self.settings.log_every_calls == 0:
             self.stats.log_summary(self.log)
         return status, body, headers, token
+
+    def _note_clock(self, headers: httpx.Headers) -> None:
+        try:
+            server = parsedate_to_datetime(headers["date"])
+        except (KeyError, TypeError, ValueError):
+            return
+        if server.tzinfo is not None:
+            self.clock_skew = server - utcnow()
 
     def _wait(self, api: str, reason: str, attempt: int, retry_after: float | None) -> None:
         s = self.settings

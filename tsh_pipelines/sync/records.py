@@ -1,0 +1,112 @@
+"""Records and their line items into the replica, through the one write path (`tsh_db.writes`).
+
+Used by listings (a page at a time), webhook events and repairs (one record at a time): the
+parent row is written under the version rule, and its line items are replaced in the same
+transaction only when the parent's stored version is the one they were read with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+
+from sqlalchemy import delete, update
+from sqlalchemy.engine import Connection, Engine
+
+from tsh_db.dialect import bulk_load
+from tsh_db.schema import product_prices
+from tsh_db.types import utcnow
+from tsh_db.writes import VERSION, WriteResult, tombstone, write_rows
+from tsh_pipelines.entities import Entity
+from tsh_pipelines.sync.codes import assign_codes
+from tsh_pipelines.sync.mapping import line_item_rows, product_row, to_row
+from tsh_pipelines.sync.tables import line_items_table_of, table_of
+
+UPSERTED, STALE, UNCHANGED = "upserted", "stale", "unchanged"
+
+
+def row_of(entity: Entity, record: Mapping, source: str, received_at: datetime) -> dict:
+    if entity.name == "products":
+        return product_row(record, source, received_at)
+    return to_row(entity, table_of(entity), record, received_at)
+
+
+def has_line_items(entity: Entity, record: Mapping) -> bool:
+    return bool(entity.line_items_table) and isinstance(record.get("line_items"), list)
+
+
+def write_page(
+    conn: Connection,
+    entity: Entity,
+    rows: list[dict],
+    details: Mapping[str, Mapping],
+) -> tuple[WriteResult, int]:
+    """Write rows; replace the line items of those whose detail was read. (result, items)."""
+    insert_only: tuple[str, ...] = ()
+    if entity.name == "price_lists":
+        assign_codes(conn, rows)
+        insert_only = ("code",)
+    elif entity.line_items_table:
+        for row in rows:
+            if row["zoho_id"] in details:
+                row["details_modified_time"] = row[VERSION]
+    result = write_rows(conn, table_of(entity), rows, insert_only=insert_only)
+    items = 0
+    if entity.line_items_table:
+        won = {z: d for z, d in details.items() if z in result.current}
+        items = replace_line_items(conn, entity, won, utcnow())
+    return result, items
+
+
+def replace_line_items(
+    conn: Connection, entity: Entity, details: Mapping[str, Mapping], now: datetime
+) -> int:
+    items_table = line_items_table_of(entity)
+    if not details or items_table is None or not entity.line_items_parent_column:
+        return 0
+    parent = items_table.c[entity.line_items_parent_column]
+    conn.execute(delete(items_table).where(parent.in_(list(details))))
+    new_items = [
+        item
+        for zoho_id, detail in details.items()
+        for item in line_item_rows(entity, items_table, zoho_id, detail, now)
+    ]
+    return bulk_load(conn, items_table, new_items)
+
+
+def write_record(
+    engine: Engine,
+    entity: Entity,
+    record: Mapping,
+    source: str,
+    children: Callable[[Connection, dict], None] | None = None,
+) -> tuple[str, dict]:
+    """One full record (a webhook payload, a fetch by id): (outcome, the row as written).
+
+    `children` writes what hangs off the record (a price book's prices) in the same
+    transaction, only when the record's version is the stored one.
+    """
+    row = row_of(entity, record, source, utcnow())
+    details = {row["zoho_id"]: record} if has_line_items(entity, record) else {}
+    with engine.begin() as conn:
+        result, _ = write_page(conn, entity, [row], details)
+        current = row["zoho_id"] in result.current
+        if current and children is not None:
+            children(conn, row)
+    if result.counts.inserted + result.counts.updated:
+        return UPSERTED, row
+    return (UNCHANGED if current else STALE), row
+
+
+def delete_records(conn: Connection, entity: Entity, ids: Iterable[str], at: datetime) -> int:
+    """Tombstone records Zoho confirmed gone; a price book takes its prices with it."""
+    ids = list(ids)
+    deleted = tombstone(conn, table_of(entity), ids, at)
+    if entity.name == "price_lists" and ids:
+        pp = product_prices
+        conn.execute(
+            update(pp)
+            .where(pp.c.price_list_zoho_id.in_(ids), pp.c.deleted_at.is_(None))
+            .values(deleted_at=at)
+        )
+    return deleted
