@@ -10,29 +10,71 @@ import uvicorn
 
 from .app import create_app
 from .config import DEMO_CREDENTIALS, SandboxConfig
+from .webhooks import BODIES, DeliveryPolicy, WebhookPolicyError
 
-INT_OPTIONS = ("seed", "items", "customers", "vendors", "invoices", "bills", "creditnotes",
-               "salesorders", "inventory_only_items", "books_rpm", "inventory_rpm",
-               "daily_limit", "max_concurrent", "token_ttl", "webhook_retries")
-FLOAT_OPTIONS = ("rate_window", "token_lockout", "webhook_backoff")
+INT_OPTIONS = (
+    "seed",
+    "items",
+    "customers",
+    "vendors",
+    "invoices",
+    "bills",
+    "creditnotes",
+    "salesorders",
+    "inventory_only_items",
+    "books_rpm",
+    "inventory_rpm",
+    "daily_limit",
+    "max_concurrent",
+    "token_ttl",
+    "webhook_retries",
+    "webhook_reorder_ms",
+    "webhook_seed",
+)
+FLOAT_OPTIONS = (
+    "rate_window",
+    "token_lockout",
+    "webhook_backoff",
+    "webhook_repeat_rate",
+    "webhook_drop_rate",
+)
 STR_OPTIONS = ("webhook_url", "webhook_secret")
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, SandboxConfig]:
     defaults = SandboxConfig()
-    parser = argparse.ArgumentParser(prog="python -m zoho_sandbox",
-                                     description="Local Zoho Books + Inventory simulator")
+    parser = argparse.ArgumentParser(
+        prog="python -m zoho_sandbox", description="Local Zoho Books + Inventory simulator"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)  # where the client looks by default
-    for name, kind in [*((n, int) for n in INT_OPTIONS), *((n, float) for n in FLOAT_OPTIONS),
-                       *((n, str) for n in STR_OPTIONS)]:
-        parser.add_argument("--" + name.replace("_", "-"), dest=name, type=kind,
-                            default=getattr(defaults, name))
-    parser.add_argument("--no-limits", action="store_true",
-                        help="turn per-minute, daily and concurrency limits off (benchmarks)")
+    for name, kind in [
+        *((n, int) for n in INT_OPTIONS),
+        *((n, float) for n in FLOAT_OPTIONS),
+        *((n, str) for n in STR_OPTIONS),
+    ]:
+        parser.add_argument(
+            "--" + name.replace("_", "-"), dest=name, type=kind, default=getattr(defaults, name)
+        )
+    parser.add_argument(
+        "--webhook-body",
+        dest="webhook_body",
+        choices=BODIES,
+        default=defaults.webhook_body,
+        help="full records, or an entity-parameter body with only the id",
+    )
+    parser.add_argument(
+        "--no-limits",
+        action="store_true",
+        help="turn per-minute, daily and concurrency limits off (benchmarks)",
+    )
     args = parser.parse_args(argv)
     fields = {f.name for f in dataclasses.fields(SandboxConfig)}
     cfg = SandboxConfig(**{k: v for k, v in vars(args).items() if k in fields})
+    try:
+        DeliveryPolicy.from_config(cfg)  # refuse bad rates now, not at the first delivery
+    except WebhookPolicyError as exc:
+        parser.error(str(exc))
     return args, cfg
 
 
@@ -41,8 +83,11 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     app = create_app(cfg)
     url = f"http://{args.host}:{args.port}"
-    print(f"Zoho sandbox (seed {cfg.seed}) generated in {time.perf_counter() - started:.1f}s, "
-          f"serving at {url}", flush=True)
+    print(
+        f"Zoho sandbox (seed {cfg.seed}) generated in {time.perf_counter() - started:.1f}s, "
+        f"serving at {url}",
+        flush=True,
+    )
     print(f"  accounts/API base URL: {url}  (token: POST {url}/oauth/v2/token)", flush=True)
     for key, value in DEMO_CREDENTIALS.items():
         print(f"  {key}={value}", flush=True)

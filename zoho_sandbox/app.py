@@ -24,8 +24,7 @@ ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     # serialised by hand: ids above 2^53 stay exact Python ints, and it skips FastAPI's encoder
     content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(content, status_code=status, media_type="application/json",
-                    headers=headers)
+    return Response(content, status_code=status, media_type="application/json", headers=headers)
 
 
 def create_app(config: SandboxConfig | None = None) -> FastAPI:
@@ -36,8 +35,9 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
         yield
         await sb.webhooks.aclose()
 
-    app = FastAPI(title="Zoho sandbox", docs_url=None, redoc_url=None, openapi_url=None,
-                  lifespan=lifespan)
+    app = FastAPI(
+        title="Zoho sandbox", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
     app.state.sandbox = sb
 
     @app.post("/oauth/v2/token")
@@ -46,8 +46,9 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
         body = await request.body()
         if body:
             params.update(parse_qsl(body.decode(errors="replace")))
-        status, payload = sb.tokens.grant(params, time.monotonic(),
-                                          str(request.base_url).rstrip("/"))
+        status, payload = sb.tokens.grant(
+            params, time.monotonic(), str(request.base_url).rstrip("/")
+        )
         return json_response(status, payload)
 
     @app.api_route("/books/v3/{path:path}", methods=ALL_METHODS)
@@ -64,33 +65,38 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
 
 async def zoho_call(sb: Sandbox, api: str, path: str, request: Request) -> Response:
     limits, stats = sb.limits, sb.stats  # a reset mid-call must not unbalance new counters
-    status, body = await _pipeline(sb, api, path, request)
+    (status, body), answered = await _pipeline(sb, api, path, request)
     stats.record(api, endpoint_label(api, path), status)
-    return json_response(status, body, limits.headers(api))
+    response = json_response(status, body, limits.headers(api))
+    if answered:
+        # after the body is serialised: the client sees this change on its next call only
+        sb.chaos.after_call(sb.world, sb.mutate, api, path, status, body)
+    return response
 
 
-async def _pipeline(sb: Sandbox, api: str, path: str, request: Request) -> Answer:
+async def _pipeline(sb: Sandbox, api: str, path: str, request: Request) -> tuple[Answer, bool]:
+    """The answer, and whether the API itself answered (not auth, limits or a fault)."""
     denied = sb.tokens.check(request.headers.get("authorization"), time.monotonic())
     if denied:
-        return denied
+        return denied, False
     org = request.query_params.get("organization_id", "")
     if org != ORG_ID:
-        return unknown_org(org)
+        return unknown_org(org), False
     if request.method != "GET":
-        return error(405, 37, "The sandbox serves Zoho's read API only: use GET.")
+        return error(405, 37, "The sandbox serves Zoho's read API only: use GET."), False
     limits = sb.limits
     denied = limits.enter(api)
     if denied:
-        return denied
+        return denied, False
     try:
         if sb.faults.latency_ms:
             await asyncio.sleep(sb.faults.latency_ms / 1000)
         injected = sb.faults.draw()
         if injected:
-            return injected  # a simulated refusal: not counted against the quotas
+            return injected, False  # a simulated refusal: not counted against the quotas
         denied = limits.admit(api, time.monotonic())
         if denied:
-            return denied
-        return handle(sb.world, api, path, request.query_params, sb.faults.duplicate)
+            return denied, False
+        return handle(sb.world, api, path, request.query_params, sb.faults.duplicate), True
     finally:
         limits.leave(api)

@@ -42,3 +42,9 @@ class SandboxConfig:
     webhook_secret: str | None = None
     webhook_retries: int = 8
     webhook_backoff: float = 0.5
+    # delivery misbehaviour at start (POST /_sandbox/webhooks changes it at run time)
+    webhook_body: str = "full"  # full | id_only
+    webhook_repeat_rate: float = 0.0
+    webhook_reorder_ms: int = 0
+    webhook_drop_rate: float = 0.0
+    webhook_seed: int = 0

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
+from .chaos import ChaosError
 from .faults import FaultError
 from .mutations import MutationError
 from .state import Sandbox
+from .webhooks import DeliveryPolicy, WebhookPolicyError
 from .world import ENTITIES
 
 JsonResponder = Callable[..., Response]
@@ -35,12 +38,32 @@ def register_control(app: FastAPI, sb: Sandbox, respond: JsonResponder) -> None:
         if body is None:
             return respond(400, {"error": "body must be a JSON object"})
         try:
-            result, changes = sb.mutator.apply(body)
+            result = sb.mutate(body)
         except MutationError as exc:
             return respond(exc.status, {"error": str(exc)})
-        for change in changes:
-            sb.webhooks.send(change.entity, change.event, change.record_key, change.record)
         return respond(200, result)
+
+    @app.post("/_sandbox/chaos")
+    async def chaos(request: Request) -> Response:
+        body = await _json_body(request)
+        if body is None:
+            return respond(400, {"error": "body must be a JSON object"})
+        try:
+            sb.chaos.configure(body)
+        except ChaosError as exc:
+            return respond(400, {"error": str(exc)})
+        return respond(200, {"chaos": sb.chaos.describe()})
+
+    @app.post("/_sandbox/webhooks")
+    async def webhooks(request: Request) -> Response:
+        body = await _json_body(request)
+        if body is None:
+            return respond(400, {"error": "body must be a JSON object"})
+        try:
+            sb.webhooks.configure(DeliveryPolicy.parse(body))
+        except WebhookPolicyError as exc:
+            return respond(400, {"error": str(exc)})
+        return respond(200, {"webhooks": asdict(sb.webhooks.policy)})
 
     @app.post("/_sandbox/faults")
     async def faults(request: Request) -> Response:
@@ -55,8 +78,10 @@ def register_control(app: FastAPI, sb: Sandbox, respond: JsonResponder) -> None:
             sb.tokens.revoke_all()
         if body.get("revoke_refresh_token"):
             sb.tokens.refresh_revoked = True  # stays revoked until /_sandbox/reset
-        return respond(200, {"faults": sb.faults.describe(),
-                             "refresh_token_revoked": sb.tokens.refresh_revoked})
+        return respond(
+            200,
+            {"faults": sb.faults.describe(), "refresh_token_revoked": sb.tokens.refresh_revoked},
+        )
 
     @app.get("/_sandbox/stats")
     async def stats() -> Response:
@@ -76,14 +101,17 @@ def register_control(app: FastAPI, sb: Sandbox, respond: JsonResponder) -> None:
 
 def snapshot(sb: Sandbox) -> dict[str, Any]:
     out = sb.stats.snapshot()
-    out.update({
-        "tokens_issued": sb.tokens.issued,
-        "token_requests": sb.tokens.requests,
-        "live_tokens": sb.tokens.live_count(time.monotonic()),
-        "peak_calls_per_minute": dict(sb.limits.peak),
-        "daily_used": dict(sb.limits.used),
-        "webhooks": sb.webhooks.stats(),
-        "faults": sb.faults.describe(),
-        "record_counts": {e: len(sb.world.stores[e].rows) for e in ENTITIES},
-    })
+    out.update(
+        {
+            "tokens_issued": sb.tokens.issued,
+            "token_requests": sb.tokens.requests,
+            "live_tokens": sb.tokens.live_count(time.monotonic()),
+            "peak_calls_per_minute": dict(sb.limits.peak),
+            "daily_used": dict(sb.limits.used),
+            "webhooks": sb.webhooks.stats(),
+            "faults": sb.faults.describe(),
+            "chaos": sb.chaos.stats(),
+            "record_counts": {e: len(sb.world.stores[e].rows) for e in ENTITIES},
+        }
+    )
     return out

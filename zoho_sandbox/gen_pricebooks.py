@@ -52,16 +52,42 @@ def _rates(seed: int, book_idx: int, items: ItemCatalog) -> dict[str, list]:
     return rates
 
 
+def generated_book(
+    seed: int, name: str, items: ItemCatalog
+) -> tuple[tuple[str, str, str, int], dict[str, float]] | None:
+    """A generated book's (name, currency, description, decimals) and its rates as generated,
+    so a re-created `Consumer` prices the same items as the seed's one."""
+    for idx, book in enumerate(BOOKS):
+        if book[0] == name:
+            return book, {iid: rate for iid, (_pbi, rate) in _rates(seed, idx, items).items()}
+    return None
+
+
 def generate_pricebooks(seed: int, items: ItemCatalog) -> list[Row]:
     rng = random.Random(f"{seed}:pricebooks")
     rows = []
     for idx, (name, currency, description, decimals) in enumerate(BOOKS):
         created = EPOCH0 + rng.randrange(30 * 86_400)
         lmt = rng.randint(created, GEN_END)
-        core = {"currency": currency, "description": description, "decimals": decimals,
-                "rates": _rates(seed, idx, items)}
-        rows.append(Row(str(make_id(seed, ENT["pricebooks"], idx + 1)), idx, name, created, lmt,
-                        "", "active", "books", core))
+        core = {
+            "currency": currency,
+            "description": description,
+            "decimals": decimals,
+            "rates": _rates(seed, idx, items),
+        }
+        rows.append(
+            Row(
+                str(make_id(seed, ENT["pricebooks"], idx + 1)),
+                idx,
+                name,
+                created,
+                lmt,
+                "",
+                "active",
+                "books",
+                core,
+            )
+        )
     return rows
 
 
@@ -70,11 +96,19 @@ def pricebook_fields(seed: int, row: Row) -> dict[str, Any]:
         return dict(row.rec)
     core = row.core
     return {
-        "pricebook_id": row.id, "name": row.name, "description": core["description"],
-        "currency_id": currency_id(seed, core["currency"]), "currency_code": core["currency"],
-        "pricebook_type": "per_item", "sales_or_purchase_type": "sales", "is_increase": False,
-        "percentage": 0, "rounding_type": "no_rounding", "decimal_place": core["decimals"],
-        "status": row.status, "created_time": fmt_ts(row.created),
+        "pricebook_id": row.id,
+        "name": row.name,
+        "description": core["description"],
+        "currency_id": currency_id(seed, core["currency"]),
+        "currency_code": core["currency"],
+        "pricebook_type": "per_item",
+        "sales_or_purchase_type": "sales",
+        "is_increase": False,
+        "percentage": 0,
+        "rounding_type": "no_rounding",
+        "decimal_place": core["decimals"],
+        "status": row.status,
+        "created_time": fmt_ts(row.created),
         "last_modified_time": fmt_ts(row.lmt),
     }
 
@@ -87,7 +121,14 @@ def render_pricebook(seed: int, row: Row, lookup: ItemLookup) -> dict[str, Any]:
         found = lookup(item_id)
         if found is None:  # deleted items drop out of the book
             continue
-        out.append({"pricebook_item_id": pbi_id, "item_id": int(item_id), "name": found[0],
-                    "sku": found[1], "pricebook_rate": rate})
+        out.append(
+            {
+                "pricebook_item_id": pbi_id,
+                "item_id": int(item_id),
+                "name": found[0],
+                "sku": found[1],
+                "pricebook_rate": rate,
+            }
+        )
     rec["pricebook_items"] = out
     return rec

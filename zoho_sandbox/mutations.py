@@ -15,15 +15,19 @@ from .clock import GEN_END, day_of, day_str, fmt_ts, make_id, rng_for
 from .gen_contacts import contact_core
 from .gen_docs import KINDS, doc_core, party_range
 from .gen_items import gen_stock, item_core, stock_of, stock_totals
+from .gen_pricebooks import generated_book
 from .specs import DOCUMENTS, ENT, SPECS
 from .store import EntityStore, Row
 from .world import ENTITIES, World
 
 ACTIONS = ("create", "update", "delete")
-NAME_KEYS = {"items": "name", "contacts": "contact_name", "pricebooks": "name",
-             **{e: KINDS[e].number_key for e in DOCUMENTS}}
-WAITING_STATUS = {"invoices": "sent", "bills": "open", "creditnotes": "open",
-                  "salesorders": "open"}
+NAME_KEYS = {
+    "items": "name",
+    "contacts": "contact_name",
+    "pricebooks": "name",
+    **{e: KINDS[e].number_key for e in DOCUMENTS},
+}
+WAITING_STATUS = {"invoices": "sent", "bills": "open", "creditnotes": "open", "salesorders": "open"}
 
 
 class MutationError(ValueError):
@@ -48,6 +52,8 @@ class Mutator:
         self.rng = random.Random(f"{world.seed}:mutations")
         self.last_stamp = GEN_END + 1
         self.rates_per_book = 5
+        # rates of deleted price books by name: re-creating one prices the same items
+        self.retired_books: dict[str, dict[str, float]] = {}
 
     def stamp(self) -> int:
         self.last_stamp = max(int(time.time()), self.last_stamp)
@@ -68,7 +74,7 @@ class Mutator:
         # the Consumer book is the one edited
         self.rates_per_book = _count(body) if "count" in body else 5
         if action == "create":
-            rows = [self._create(entity, store, t) for _ in range(_count(body))]
+            rows = [self._create(entity, store, t, fields) for _ in range(_count(body))]
         elif entity == "pricebooks" and action == "update" and body.get("ids") is None:
             rows = sorted(store.rows.values(), key=lambda r: (r.name != "Consumer", r.id))[:1]
         else:
@@ -90,11 +96,21 @@ class Mutator:
         ids = sorted(store.rows)
         return [store.rows[i] for i in self.rng.sample(ids, min(_count(body), len(ids)))]
 
-    def _one(self, entity: str, action: str, store: EntityStore, row: Row,
-             fields: dict[str, Any], t: int, changes: list[Change]) -> dict[str, Any]:
+    def _one(
+        self,
+        entity: str,
+        action: str,
+        store: EntityStore,
+        row: Row,
+        fields: dict[str, Any],
+        t: int,
+        changes: list[Change],
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {"id": row.id, "last_modified_time": fmt_ts(t)}
         key = "item" if entity == "stock" else SPECS[entity].record_key
         if action == "delete":
+            if entity == "pricebooks":
+                self.retired_books[row.name] = {i: r for i, (_p, r) in row.core["rates"].items()}
             changes.append(Change(entity, "deleted", key, self.world.detail(entity, row)))
             store.remove(row)
             return out
@@ -105,8 +121,11 @@ class Mutator:
             return out
         if entity == "pricebooks":
             out["item_ids"] = self._reprice(row) if action == "update" else []
-        rec = dict(self.world.detail(entity, row) if entity != "pricebooks"
-                   else self.world.summary(entity, row))
+        rec = dict(
+            self.world.detail(entity, row)
+            if entity != "pricebooks"
+            else self.world.summary(entity, row)
+        )
         if action == "update" and entity != "pricebooks":
             self._default_edit(entity, rec)
         rec.update(fields)
@@ -115,8 +134,7 @@ class Mutator:
         changes.append(Change(entity, event, key, self.world.detail(entity, row)))
         return out
 
-    def _save(self, store: EntityStore, entity: str, row: Row, rec: dict[str, Any],
-              t: int) -> None:
+    def _save(self, store: EntityStore, entity: str, row: Row, rec: dict[str, Any], t: int) -> None:
         store.begin_change(row)
         rec["last_modified_time"] = fmt_ts(t)
         row.lmt = t
@@ -152,11 +170,13 @@ class Mutator:
         picked = self.rng.sample(sorted(rates), min(self.rates_per_book, len(rates)))
         for item_id in picked:
             pbi, rate = rates[item_id]
-            rates[item_id] = [pbi, float(round(rate * 1.1 / 250) * 250) if rate >= 250
-                              else round(rate * 1.1 + 1, 2)]
+            rates[item_id] = [
+                pbi,
+                float(round(rate * 1.1 / 250) * 250) if rate >= 250 else round(rate * 1.1 + 1, 2),
+            ]
         return picked
 
-    def _create(self, entity: str, store: EntityStore, t: int) -> Row:
+    def _create(self, entity: str, store: EntityStore, t: int, fields: dict[str, Any]) -> Row:
         idx = store.next_idx
         rng = rng_for(self.world.seed, ENT[entity] + 100, idx)
         rid = str(self.world_id(entity, idx))
@@ -168,25 +188,56 @@ class Mutator:
             name, core = contact_core(rng, False, None, self.world.pricebook_ids)
             row = Row(rid, idx, f"{name} {idx + 1}", t, t, "", "active", "books", core)
         elif entity == "pricebooks":
-            row = self._new_pricebook(rid, idx, t)
+            row = self._new_pricebook(rid, idx, t, fields)
         else:
             kind = KINDS[entity]
             core = doc_core(rng, *party_range(kind, self.world.contacts))
-            row = Row(rid, idx, f"{kind.prefix}-{idx + 1:06d}", t, t, day_str(day_of(t)),
-                      WAITING_STATUS[entity], "books", core)
-        row.rec = dict(self.world.detail(entity, row)) if entity != "pricebooks" else \
-            self.world.summary(entity, row)
+            row = Row(
+                rid,
+                idx,
+                f"{kind.prefix}-{idx + 1:06d}",
+                t,
+                t,
+                day_str(day_of(t)),
+                WAITING_STATUS[entity],
+                "books",
+                core,
+            )
+        row.rec = (
+            dict(self.world.detail(entity, row))
+            if entity != "pricebooks"
+            else self.world.summary(entity, row)
+        )
         store.add(row)
         return row
 
-    def _new_pricebook(self, rid: str, idx: int, t: int) -> Row:
+    def _new_pricebook(self, rid: str, idx: int, t: int, fields: dict[str, Any]) -> Row:
+        """A book named after a deleted or generated one prices the same items at the same
+        rates (so `Consumer` can be deleted and re-created); any other gets 5 items."""
+        name = str(fields.get("name") or f"Price Book {idx + 1}")
+        known = generated_book(self.world.seed, name, self.world.items)
+        _name, currency, description, decimals = (
+            known[0] if known else (name, "IQD", "Created in the sandbox", 0)
+        )
+        old = self.retired_books.get(name) or (known[1] if known else None)
         items = self.world.items
-        live = [j for j in range(items.books_count) if items.active[j]]
-        rates = {items.ids[j]: [self.world_id("pricebook_items", idx * 10**10 + j), items.rates[j]]
-                 for j in sorted(self.rng.sample(live, min(5, len(live))))}
-        core = {"currency": "IQD", "description": "Created in the sandbox", "decimals": 0,
-                "rates": rates}
-        return Row(rid, idx, f"Price Book {idx + 1}", t, t, "", "active", "books", core)
+        if old is None:
+            live = [j for j in range(items.books_count) if items.active[j]]
+            picked = sorted(self.rng.sample(live, min(5, len(live))))
+            old = {items.ids[j]: items.rates[j] for j in picked}
+        alive = self.world.stores["items"].get
+        rates = {
+            iid: [self.world_id("pricebook_items", idx * 10**10 + k), rate]
+            for k, (iid, rate) in enumerate(old.items())
+            if alive(iid) is not None
+        }
+        core = {
+            "currency": str(fields.get("currency_code") or currency),
+            "description": description,
+            "decimals": decimals,
+            "rates": rates,
+        }
+        return Row(rid, idx, name, t, t, "", "active", "books", core)
 
     def world_id(self, ent_name: str, n: int) -> int:
         return make_id(self.world.seed, ENT[ent_name], n + 1)

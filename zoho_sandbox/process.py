@@ -1,8 +1,8 @@
 """Run the sandbox as a child process, for tests, benchmarks and the demo.
 
-    with SandboxProcess(items=100, books_rpm=50, webhook_url="http://127.0.0.1:9000") as sb:
-        httpx.post(f"{sb.url}/oauth/v2/token", params={...DEMO_CREDENTIALS...})
-        sb.mutate("invoices", "update", count=3)
+with SandboxProcess(items=100, books_rpm=50, webhook_url="http://127.0.0.1:9000") as sb:
+    httpx.post(f"{sb.url}/oauth/v2/token", params={...DEMO_CREDENTIALS...})
+    sb.mutate("invoices", "update", count=3)
 """
 
 from __future__ import annotations
@@ -72,19 +72,28 @@ class SandboxProcess:
         self._err = tempfile.TemporaryFile()  # noqa: SIM115
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
-        cmd = [sys.executable, "-m", "zoho_sandbox", "--host", "127.0.0.1",
-               "--port", str(self.port), *cli_args(self.options)]
-        self.proc = subprocess.Popen(cmd, cwd=_PROJECT_ROOT, env=env, stdout=self._out,
-                                     stderr=self._err)
+            p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p
+        )
+        cmd = [
+            sys.executable,
+            "-m",
+            "zoho_sandbox",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            *cli_args(self.options),
+        ]
+        self.proc = subprocess.Popen(
+            cmd, cwd=_PROJECT_ROOT, env=env, stdout=self._out, stderr=self._err
+        )
         self._wait_ready()
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"sandbox exited with {self.proc.returncode}:\n"
-                                   f"{self.stderr()}")
+                raise RuntimeError(f"sandbox exited with {self.proc.returncode}:\n{self.stderr()}")
             try:
                 if self._client.get("/_sandbox/stats", timeout=2.0).status_code == 200:
                     return
@@ -92,8 +101,9 @@ class SandboxProcess:
                 pass
             time.sleep(0.1)
         self.stop(close_client=False)
-        raise RuntimeError(f"sandbox did not answer within {self.startup_timeout}s:\n"
-                           f"{self.stderr()}")
+        raise RuntimeError(
+            f"sandbox did not answer within {self.startup_timeout}s:\n{self.stderr()}"
+        )
 
     def stderr(self) -> str:
         self._err.seek(0)
@@ -128,9 +138,14 @@ class SandboxProcess:
         resp.raise_for_status()
         return resp.json()
 
-    def mutate(self, entity: str, action: str, count: int | None = None,
-               ids: list[str] | None = None,
-               fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    def mutate(
+        self,
+        entity: str,
+        action: str,
+        count: int | None = None,
+        ids: list[str] | None = None,
+        fields: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"entity": entity, "action": action}
         if count is not None:
             body["count"] = count
@@ -142,6 +157,19 @@ class SandboxProcess:
 
     def faults(self, **kw: Any) -> dict[str, Any]:
         return self._post("/_sandbox/faults", kw)
+
+    def chaos(self, **kw: Any) -> dict[str, Any]:
+        """`chaos(seed=1, rate=0.5, actions=["delete"], entities=["invoices"])`; no
+        arguments turns chaos off, like `stop_chaos()`."""
+        return self._post("/_sandbox/chaos", kw)
+
+    def stop_chaos(self) -> dict[str, Any]:
+        return self._post("/_sandbox/chaos", {"stop": True})
+
+    def webhooks(self, **kw: Any) -> dict[str, Any]:
+        """`webhooks(body="id_only", repeat_rate=0.2, reorder_ms=500, drop_rate=0.1,
+        seed=1)`; no arguments restores well-behaved deliveries."""
+        return self._post("/_sandbox/webhooks", kw)
 
     def stats(self) -> dict[str, Any]:
         resp = self._client.get("/_sandbox/stats")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .auth import TokenManager
+from .chaos import Chaos
 from .config import SandboxConfig
 from .faults import Faults
 from .limits import Limits, Stats
@@ -18,12 +21,23 @@ class Sandbox:
         self.reset()
 
     def reset(self) -> None:
-        """Seed data, counters, tokens and faults back to their state at start."""
+        """Seed data, counters, tokens, faults, chaos and webhook behaviour back to their
+        state at start."""
         self.world = World(self.cfg)
         self.mutator = Mutator(self.world)
         self.tokens = TokenManager(self.cfg)
         self.limits = Limits(self.cfg)
         self.stats = Stats()
         self.faults = Faults()
+        self.chaos = Chaos()
         self.webhooks.cancel_all()
         self.webhooks.reset_counters()
+        self.webhooks.configure(self.webhooks.start_policy)
+
+    def mutate(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One `/_sandbox/mutate` body: change the world and fire its webhooks. Chaos goes
+        through here too, so its changes look exactly like the control API's."""
+        result, changes = self.mutator.apply(body)
+        for change in changes:
+            self.webhooks.send(change.entity, change.event, change.record_key, change.record)
+        return result

@@ -1,4 +1,8 @@
-"""Zoho-style webhook deliveries: one POST per changed record, signed, retried in background."""
+"""Zoho-style webhook deliveries: one POST per changed record, signed, retried in background.
+
+Like Zoho under load, deliveries can be made to misbehave (CLI flags or
+`POST /_sandbox/webhooks`): id-only bodies, repeats, random delays that reorder them, drops.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,74 @@ import asyncio
 import hashlib
 import hmac
 import json
+import math
+import random
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import httpx
 
 from .config import SandboxConfig
 
-ROUTES = {"items": "products", "contacts": "customers", "invoices": "invoices",
-          "bills": "bills", "creditnotes": "credit-notes", "stock": "stock",
-          "pricebooks": "prices"}  # sales orders fire no webhook
+ROUTES = {
+    "items": "products",
+    "contacts": "customers",
+    "invoices": "invoices",
+    "bills": "bills",
+    "creditnotes": "credit-notes",
+    "stock": "stock",
+    "pricebooks": "prices",
+}  # sales orders fire no webhook
 SIGNATURE_HEADER = "X-Zoho-Webhook-Signature"
+BODIES = ("full", "id_only")
+
+
+class WebhookPolicyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How deliveries misbehave; the defaults are a well-behaved sender."""
+
+    body: str = "full"  # full | id_only (an entity-parameter body carrying just the id)
+    repeat_rate: float = 0.0  # share of deliveries sent twice, identical bytes
+    reorder_ms: int = 0  # each delivery waits a random 0..reorder_ms first
+    drop_rate: float = 0.0  # share never sent at all
+    seed: int = 0
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> DeliveryPolicy:
+        try:
+            policy = cls(
+                body=str(body.get("body", "full")),
+                repeat_rate=float(body.get("repeat_rate", 0.0)),
+                reorder_ms=int(body.get("reorder_ms", 0)),
+                drop_rate=float(body.get("drop_rate", 0.0)),
+                seed=int(body.get("seed", 0)),
+            )
+        except (TypeError, ValueError) as exc:
+            raise WebhookPolicyError("rates must be numbers, reorder_ms and seed integers") from exc
+        if policy.body not in BODIES:
+            raise WebhookPolicyError(f"body must be one of {', '.join(BODIES)}")
+        rates = (policy.repeat_rate, policy.drop_rate)
+        if not all(math.isfinite(r) and 0 <= r <= 1 for r in rates):
+            raise WebhookPolicyError("repeat_rate and drop_rate must be within 0..1")
+        if policy.reorder_ms < 0:
+            raise WebhookPolicyError("reorder_ms must not be negative")
+        return policy
+
+    @classmethod
+    def from_config(cls, cfg: SandboxConfig) -> DeliveryPolicy:
+        return cls.parse(
+            {
+                "body": cfg.webhook_body,
+                "repeat_rate": cfg.webhook_repeat_rate,
+                "reorder_ms": cfg.webhook_reorder_ms,
+                "drop_rate": cfg.webhook_drop_rate,
+                "seed": cfg.webhook_seed,
+            }
+        )
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -30,23 +92,49 @@ class WebhookSender:
         self.backoff = cfg.webhook_backoff
         self.tasks: set[asyncio.Task] = set()
         self._client: httpx.AsyncClient | None = None
+        self.start_policy = DeliveryPolicy.from_config(cfg)
+        self.configure(self.start_policy)
         self.reset_counters()
+
+    def configure(self, policy: DeliveryPolicy) -> None:
+        """Replace the delivery policy; the RNG restarts so a seed replays the same draws."""
+        self.policy = policy
+        self.rng = random.Random(policy.seed)
 
     def reset_counters(self) -> None:
         self.delivered = self.failed = self.attempts = 0
+        self.repeated = self.dropped = self.delayed = 0
 
     def send(self, entity: str, event: str, record_key: str, record: dict[str, Any]) -> None:
         """Schedule one delivery; a no-op without --webhook-url or for sales orders."""
         route = ROUTES.get(entity)
         if self.url is None or route is None:
             return
+        policy = self.policy
+        if policy.body == "id_only":
+            id_key = f"{record_key}_id"
+            record = {id_key: record.get(id_key)}  # the id keeps its type: text or number
         body = json.dumps({record_key: record}, ensure_ascii=False, separators=(",", ":")).encode()
-        task = asyncio.get_running_loop().create_task(
-            self._deliver(f"{self.url}/{route}?event={event}", body))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        # fixed draw order per change, whatever the rates: a seed always replays the same way
+        dropped = self.rng.random() < policy.drop_rate
+        repeated = self.rng.random() < policy.repeat_rate
+        delays = [self.rng.uniform(0, policy.reorder_ms) / 1000 for _ in range(2)]
+        if dropped:
+            self.dropped += 1
+            return
+        copies = 2 if repeated else 1
+        self.repeated += copies - 1
+        for delay in delays[:copies]:
+            self.delayed += 1 if delay > 0 else 0
+            task = asyncio.get_running_loop().create_task(
+                self._deliver(f"{self.url}/{route}?event={event}", body, delay)
+            )
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
 
-    async def _deliver(self, url: str, body: bytes) -> None:
+    async def _deliver(self, url: str, body: bytes, delay: float = 0.0) -> None:
+        if delay:
+            await asyncio.sleep(delay)
         headers = {"Content-Type": "application/json"}
         if self.secret:
             headers[SIGNATURE_HEADER] = sign(self.secret, body)
@@ -79,6 +167,14 @@ class WebhookSender:
             await self._client.aclose()
             self._client = None
 
-    def stats(self) -> dict[str, int]:
-        return {"delivered": self.delivered, "failed": self.failed, "attempts": self.attempts,
-                "pending": self.pending()}
+    def stats(self) -> dict[str, Any]:
+        return {
+            "delivered": self.delivered,
+            "failed": self.failed,
+            "attempts": self.attempts,
+            "pending": self.pending(),
+            "repeated": self.repeated,
+            "dropped": self.dropped,
+            "delayed": self.delayed,
+            "policy": asdict(self.policy),
+        }

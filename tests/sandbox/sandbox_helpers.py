@@ -105,6 +105,11 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
     raise AssertionError("condition not met in time")
 
 
+class _Server(ThreadingHTTPServer):
+    # bursts of concurrent deliveries (repeats, chaos) overflow the default backlog of 5
+    request_queue_size = 128
+
+
 class Sink:
     """Webhook receiver: answers 500 to the first `fail_first` deliveries, then 200."""
 
@@ -126,6 +131,7 @@ class Sink:
                             "headers": dict(self.headers),
                             "raw": raw,
                             "status": 500 if failing else 200,
+                            "at": time.monotonic(),
                         }
                     )
                 self.send_response(500 if failing else 200)
@@ -134,7 +140,7 @@ class Sink:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -146,6 +152,10 @@ class Sink:
                 for r in self.received
                 if r["status"] == 200 and r["path"].startswith(path_prefix)
             ]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.received.clear()
 
     def close(self) -> None:
         self.server.shutdown()
