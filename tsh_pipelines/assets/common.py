@@ -10,7 +10,7 @@ import pandas as pd
 
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
 from tsh_pipelines.sync.replicate import FULL_REFRESH, INCREMENTAL, RANGE
-from tsh_pipelines.sync.state import SyncTotals, finish_run, start_run
+from tsh_pipelines.sync.state import RunEnded, SyncTotals, finish_run, start_run
 from tsh_pipelines.zoho import ZohoClient
 from tsh_pipelines.zoho.stats import CallStats
 
@@ -34,6 +34,22 @@ def resolve_mode(context: dg.AssetExecutionContext, config: SyncConfig) -> str:
     return RANGE if context.has_partition_key_range or context.has_partition_key else INCREMENTAL
 
 
+def dagster_run_ended(instance: dg.DagsterInstance) -> RunEnded:
+    """Why a run of `instance` is over, for `start_run` to mark its leftover rows abandoned.
+
+    A run the instance still shows as started counts as alive, even if its process was
+    killed: only Dagster's run monitoring can tell, and it then marks the run failed.
+    """
+
+    def ended(run_id: str) -> str | None:
+        run = instance.get_run_by_id(run_id)
+        if run is None:
+            return "is unknown to the Dagster instance"
+        return f"ended with {run.status.value}" if run.is_finished else None
+
+    return ended
+
+
 def run_sync(
     context: dg.AssetExecutionContext,
     zoho: ZohoResource,
@@ -44,7 +60,9 @@ def run_sync(
 ) -> tuple[Any, CallStats]:
     """Run `sync` with a client, recording a `tds_sync_runs` row whatever happens."""
     engine = database.engine()
-    run_id = start_run(engine, entity, mode, context.run.run_id)
+    run_id = start_run(
+        engine, entity, mode, context.run.run_id, dagster_run_ended(context.instance)
+    )
     with zoho.client(engine, context.log) as client:
         try:
             result = sync(client)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -65,7 +66,22 @@ class SyncTotals:
         }
 
 
-def start_run(engine: Engine, entity: str, run_type: str, dagster_run_id: str | None) -> int:
+# Why a Dagster run is over ("ended with FAILURE", "is unknown to the Dagster instance"), or
+# None while it lives. A callable, so that this module needs no Dagster import.
+RunEnded = Callable[[str], str | None]
+
+
+def start_run(
+    engine: Engine,
+    entity: str,
+    run_type: str,
+    dagster_run_id: str | None,
+    run_ended: RunEnded | None = None,
+) -> int:
+    """Record a sync as running. With `run_ended`, first mark as abandoned the entity's rows
+    left `running` by Dagster runs that are over: a killed process never calls finish_run."""
+    if run_ended is not None:
+        abandon_dead_runs(engine, entity, run_ended)
     with engine.begin() as conn:
         return conn.execute(
             insert(tds_sync_runs)
@@ -75,6 +91,33 @@ def start_run(engine: Engine, entity: str, run_type: str, dagster_run_id: str | 
             )
             .returning(tds_sync_runs.c.id)
         ).scalar_one()  # fmt: skip
+
+
+def abandon_dead_runs(engine: Engine, entity: str, run_ended: RunEnded) -> int:
+    """Mark `abandoned` the entity's `running` rows whose Dagster run is over; how many."""
+    t = tds_sync_runs
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.c.id, t.c.dagster_run_id).where(
+                t.c.entity_type == entity, t.c.status == "running", t.c.dagster_run_id.isnot(None)
+            )
+        ).all()
+    # Dagster is asked outside any transaction: on SQLite a write transaction locks the file.
+    ended_by_row = {row.id: (row.dagster_run_id, run_ended(row.dagster_run_id)) for row in rows}
+    dead = {k: v for k, v in ended_by_row.items() if v[1] is not None}
+    if not dead:
+        return 0
+    abandoned = 0
+    with engine.begin() as conn:
+        for row_id, (dagster_run_id, ended) in dead.items():
+            error = f"abandoned: the sync never finished; Dagster run {dagster_run_id} {ended}"
+            # Still `running` only: a row finished meanwhile keeps what its run recorded.
+            abandoned += conn.execute(
+                update(t)
+                .where(t.c.id == row_id, t.c.status == "running")
+                .values(status="abandoned", completed_at=utcnow(), error_log=error)
+            ).rowcount
+    return abandoned
 
 
 def finish_run(

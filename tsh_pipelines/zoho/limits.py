@@ -9,9 +9,10 @@ every Dagster run draws from the same budget.
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
@@ -24,6 +25,8 @@ from tsh_pipelines.zoho.settings import ZohoSettings
 
 SYNC, WEBHOOK = "sync", "webhook"
 SLOT_POLL_SECONDS = 0.05
+LEASE_TOKEN_CHARS = 16
+HOLDER_CHARS = 64  # zoho_api_slots.holder
 
 
 @dataclass
@@ -31,11 +34,21 @@ class Grant:
     api: str
     slot: int
     waited: float
+    # What the slot's `holder` says while this grant owns it: unique per grant.
+    lease: str
 
 
 class SharedRateLimiter:
     def __init__(self, settings: ZohoSettings, engine: Engine, purpose: str, holder: str) -> None:
         self.settings, self.engine, self.purpose, self.holder = settings, engine, purpose, holder
+        self._slots_ready: set[str] = set()
+
+    def new_lease(self) -> str:
+        """The holder plus a per-grant token: two clients of one process share a holder, and
+        an expired lease passes to the next taker, so the holder alone cannot tell grants apart.
+        """
+        token = secrets.token_hex(LEASE_TOKEN_CHARS // 2)
+        return f"{self.holder[: HOLDER_CHARS - LEASE_TOKEN_CHARS - 1]}/{token}"
 
     def rate_per_second(self, api: str) -> float:
         s = self.settings
@@ -54,14 +67,30 @@ class SharedRateLimiter:
     def acquire(self, api: str) -> Grant:
         """Block until this process may send one call to `api`; raise when the budget is spent."""
         started = time.monotonic()
+        self._ensure_slots(api)
+        lease = self.new_lease()
         while True:
             with self.engine.begin() as conn:
-                slot, wait = self._try(conn, api)
+                slot, wait = self._try(conn, api, lease)
             if slot is not None:
-                return Grant(api, slot, time.monotonic() - started)
+                return Grant(api, slot, time.monotonic() - started, lease)
             time.sleep(wait)
 
-    def _try(self, conn: Connection, api: str) -> tuple[int | None, float]:
+    def _ensure_slots(self, api: str) -> None:
+        """Create the slots the current `max_in_flight` asks for, once per limiter and API.
+
+        Not only with the bucket row: a raised ZOHO_MAX_IN_FLIGHT must take effect on a
+        database whose bucket already exists. Losers of a race insert nothing. A lowered
+        setting needs no deletion: slots at or above it are never taken.
+        """
+        if api in self._slots_ready:
+            return
+        slots = [{"api": api, "slot": n} for n in range(self.settings.max_in_flight)]
+        with self.engine.begin() as conn:
+            insert_missing(conn, zoho_api_slots, slots, ["api", "slot"])
+        self._slots_ready.add(api)
+
+    def _try(self, conn: Connection, api: str, lease: str) -> tuple[int | None, float]:
         row = self._bucket(conn, api)
         now = utcnow()
         rate = self.rate_per_second(api)
@@ -77,7 +106,7 @@ class SharedRateLimiter:
         slot = None
         wait = (1 - tokens) / rate
         if tokens >= 1:
-            slot = self._take_slot(conn, api, now)
+            slot = self._take_slot(conn, api, now, lease)
             wait = SLOT_POLL_SECONDS
             if slot is not None:
                 values.update(tokens=tokens - 1, day_calls=day_calls + 1)
@@ -92,12 +121,10 @@ class SharedRateLimiter:
             bucket = {"api": api, "tokens": self.capacity(api), "refilled_at": now,
                       "day": now.date(), "day_calls": 0}  # fmt: skip
             insert_missing(conn, zoho_rate_limits, [bucket], ["api"])
-            slots = [{"api": api, "slot": n} for n in range(self.settings.max_in_flight)]
-            insert_missing(conn, zoho_api_slots, slots, ["api", "slot"])
             row = conn.execute(query).first()
         return row
 
-    def _take_slot(self, conn: Connection, api: str, now) -> int | None:  # type: ignore[no-untyped-def]
+    def _take_slot(self, conn: Connection, api: str, now: datetime, lease: str) -> int | None:
         t = zoho_api_slots
         free = (
             select(t.c.slot)
@@ -111,11 +138,11 @@ class SharedRateLimiter:
         if slot is None:
             return None
         # A lease outlives any call (timeout plus margin); a crashed holder frees it by expiry.
-        lease = now + timedelta(seconds=self.settings.timeout_seconds + 5)
+        until = now + timedelta(seconds=self.settings.timeout_seconds + 5)
         conn.execute(
             update(t)
             .where(t.c.api == api, t.c.slot == slot)
-            .values(lease_until=lease, holder=self.holder)
+            .values(lease_until=until, holder=lease)
         )
         return int(slot)
 
@@ -123,9 +150,11 @@ class SharedRateLimiter:
         """Free the slot; follow Zoho's own day counter; drain the bucket after a code 44."""
         t, r = zoho_api_slots, zoho_rate_limits
         with self.engine.begin() as conn:
+            # Only while the slot still carries this grant's lease: once it expired it may
+            # belong to another call, whose slot we must not free.
             conn.execute(
                 update(t)
-                .where(t.c.api == grant.api, t.c.slot == grant.slot)
+                .where(t.c.api == grant.api, t.c.slot == grant.slot, t.c.holder == grant.lease)
                 .values(lease_until=None)
             )
             if used_today is not None:
