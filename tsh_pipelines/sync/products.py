@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from tsh_db.dialect import upsert, wins
 from tsh_db.schema import product_warehouse_stock, products
-from tsh_db.types import utcnow
+from tsh_db.types import UTCDateTime, utcnow
 from tsh_db.writes import write_rows
 from tsh_pipelines.entities import BY_NAME
 from tsh_pipelines.sync.listing import Listing
@@ -108,7 +108,8 @@ def inventory_pass(
 # Stock has a version of its own: Inventory's last_modified_time, then the time it was read.
 STOCK_WINS = wins(
     products,
-    {"inventory_modified_time": bindparam("b_imt"), "stock_synced_at": bindparam("b_read")},
+    {"inventory_modified_time": bindparam("b_imt", type_=UTCDateTime()),
+     "stock_synced_at": bindparam("b_read", type_=UTCDateTime())},
     "inventory_modified_time", received="stock_synced_at", tombstones=False,
 )  # fmt: skip
 
@@ -238,7 +239,7 @@ def store_warehouse_stock(
 
 WAREHOUSE_STOCK_WINS = wins(
     products,
-    {"warehouse_stock_modified_time": bindparam("b_wmt"),
-     "warehouse_stock_synced_at": bindparam("b_wread")},
+    {"warehouse_stock_modified_time": bindparam("b_wmt", type_=UTCDateTime()),
+     "warehouse_stock_synced_at": bindparam("b_wread", type_=UTCDateTime())},
     "warehouse_stock_modified_time", received="warehouse_stock_synced_at", tombstones=False,
 )  # fmt: skip
