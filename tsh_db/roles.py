@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from tsh_db.engine import is_postgres
+from tsh_db.queue import REPLAY_INBOX_COLUMNS, REPLAY_QUEUE_COLUMNS
 from tsh_db.schema import metadata
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,10 @@ class Role:
     # TEMPORARY on the database: the pipelines' COPY upserts stage rows in temp tables.
     temporary: bool = False
     description: str = ""
+
+
+def _update_of(columns: tuple[str, ...]) -> str:
+    return f"UPDATE ({', '.join(columns)})"
 
 
 def roles() -> list[Role]:
@@ -64,14 +69,17 @@ def roles() -> list[Role]:
             "tsh_webhooks",
             "TSH_WEBHOOKS_DB_PASSWORD",
             {
-                "tds_inbox_events": ("SELECT", "INSERT"),
-                "tds_sync_queue": ("SELECT", "INSERT"),
+                # UPDATE of the status columns only: enough to replay a dead letter, never
+                # enough to rewrite what an event says.
+                "tds_inbox_events": ("SELECT", "INSERT", _update_of(REPLAY_INBOX_COLUMNS)),
+                "tds_sync_queue": ("SELECT", "INSERT", _update_of(REPLAY_QUEUE_COLUMNS)),
                 "tds_sync_runs": READ,
                 "data_investigation_reports": READ,
                 "zoho_sync_state": READ,
             },
             sequences_of=("tds_inbox_events", "tds_sync_queue"),
-            description="webhook receiver: appends to the inbox and queue, reads sync status",
+            description="webhook receiver: appends to the inbox and queue, replays dead "
+            "letters, reads sync status",
         ),
     ]
 

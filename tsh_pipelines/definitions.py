@@ -16,6 +16,7 @@ from tsh_pipelines.realtime import (
     apply_webhook_events_job,
     queue_maintenance_job,
     queue_maintenance_schedule,
+    replay_dead_letters_job,
     webhook_queue_sensor,
 )
 from tsh_pipelines.resources import default_resources
@@ -29,6 +30,7 @@ defs = dg.Definitions(
         full_sync,
         apply_webhook_events_job,
         queue_maintenance_job,
+        replay_dead_letters_job,
         daily_data_investigation,
     ],
     schedules=[

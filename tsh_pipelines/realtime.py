@@ -1,28 +1,61 @@
-"""Real time: the queue sensor, the `apply_webhook_events` job, and queue maintenance."""
+"""Real time: the queue sensor, the `apply_webhook_events` job, dead-letter replay, and queue
+maintenance."""
 # No `from __future__ import annotations`: Dagster reads the Config and resource types.
 
 import os
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 import dagster as dg
+import httpx
+from pydantic import Field
+from sqlalchemy.engine import Engine
 
+from tsh_db.queue import ReplaySelectionError, replay_dead_letters
+from tsh_db.service import env_int
 from tsh_pipelines.assets.documents import MONTHLY
 from tsh_pipelines.entities import BY_NAME
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
 from tsh_pipelines.sync.events import Applied, apply_event
-from tsh_pipelines.sync.queue import claim_batch, claimed, purge, settle
+from tsh_pipelines.sync.queue import claim_batch, claimed, defer, purge, settle, take
 from tsh_pipelines.sync.state import SyncTotals, finish_run, start_run
-from tsh_pipelines.zoho import WEBHOOK
+from tsh_pipelines.zoho import (
+    WEBHOOK,
+    ZohoAPIError,
+    ZohoBudgetExhausted,
+    ZohoClient,
+    ZohoDailyLimitError,
+)
 
 BATCH_SIZE = int(os.environ.get("TSH_WEBHOOK_BATCH_SIZE", "50"))
+# Runs of apply_webhook_events_job allowed at once (queued or running), as dagster.yaml's
+# `tsh/claim` limit: the sensor claims no batch a run could not start on.
+MAX_RUNS = env_int(os.environ, "TSH_WEBHOOK_MAX_RUNS", 4, minimum=1)
 # Bounded work per tick (a few small indexed UPDATEs), whatever the backlog: far inside
 # Dagster's tick timeout. A larger backlog drains over the next ticks.
 MAX_BATCHES_PER_TICK = 10
 WEBHOOK_POOL = "zoho_webhooks"  # not the sync pool: a long backfill must not hold webhooks
+ACTIVE_RUN_STATUSES = [
+    dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING,
+]  # fmt: skip
 
 
 class ApplyConfig(dg.Config):
     claim_id: str
+
+
+def zoho_unavailable(exc: BaseException) -> bool:
+    """Whether the error says Zoho cannot serve us now, rather than that the event is bad.
+
+    Outages (5xx, or status 0 for a transport failure, after the client's own retries), rate
+    limits that outlasted the client's waits, the daily limit (code 45) and our own spent
+    budget: retrying the event soon only spends calls, and the event is not at fault.
+    """
+    if isinstance(exc, ZohoDailyLimitError | ZohoBudgetExhausted | httpx.TransportError):
+        return True
+    return isinstance(exc, ZohoAPIError) and (exc.status >= 500 or exc.status in (0, 429))
 
 
 @dg.op(pool=WEBHOOK_POOL, description="Applies one claimed batch of webhook events.")
@@ -41,24 +74,46 @@ def apply_webhook_events(
     outcomes: dict[str, int] = defaultdict(int)
     with zoho.client(engine, context.log, purpose=WEBHOOK) as client:
         for row in rows:
-            try:
-                result = apply_event(client, engine, row["entity_type"], row["zoho_entity_id"],
-                                     row["event_type"], row["raw_payload"])  # fmt: skip
-            except Exception as exc:  # every failure is settled on its row, never lost
-                status = settle(engine, row, f"{type(exc).__name__}: {exc}")
-                context.log.warning("%s %s: %s (%s)", row["entity_type"],
-                                    row["zoho_entity_id"], exc, status)  # fmt: skip
-                outcomes[status] += 1
-                continue
-            settle(engine, row, None)
-            applied.append(result)
-            outcomes[result.outcome] += 1
+            outcome = _apply_one(context, client, engine, row, applied)
+            outcomes[outcome] += 1
+            if outcome == "deferred":
+                break  # the rest of the batch was deferred with it: no point asking Zoho
         totals.counts.updated = outcomes["upserted"]
         totals.counts.unchanged = outcomes["unchanged"] + outcomes["stale"]
         totals.soft_deleted = outcomes["soft_deleted"]
         finish_run(engine, run_id, totals, client.stats.total)
     _report(context, applied)
     context.log.info("claim %s: %s", config.claim_id, dict(outcomes))
+
+
+def _apply_one(
+    context: dg.OpExecutionContext,
+    client: ZohoClient,
+    engine: Engine,
+    row: Mapping[str, Any],
+    applied: list[Applied],
+) -> str:
+    """Start, apply and settle one event; returns its outcome (or queue status)."""
+    taken = take(engine, row)
+    if taken is None:
+        return "lost_claim"  # the claim expired before this run got here; another has it
+    try:
+        result = apply_event(client, engine, taken["entity_type"], taken["zoho_entity_id"],
+                             taken["event_type"], taken["raw_payload"])  # fmt: skip
+    except Exception as exc:  # every failure is settled on its row, never lost
+        error = f"{type(exc).__name__}: {exc}"
+        if zoho_unavailable(exc):
+            count, wait = defer(engine, taken, error)
+            context.log.warning("Zoho is unavailable (%s): %d events deferred by %s, no "
+                                "attempt spent", error, count, wait)  # fmt: skip
+            return "deferred"
+        status = settle(engine, taken, error)
+        context.log.warning("%s %s: %s (%s)", taken["entity_type"], taken["zoho_entity_id"],
+                            exc, status)  # fmt: skip
+        return status
+    settle(engine, taken, None)
+    applied.append(result)
+    return result.outcome
 
 
 def _report(context: dg.OpExecutionContext, applied: list[Applied]) -> None:
@@ -95,14 +150,25 @@ def apply_webhook_events_job() -> None:
     job=apply_webhook_events_job,
     minimum_interval_seconds=int(os.environ.get("TSH_WEBHOOK_SENSOR_SECONDS", "5")),
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Claims due rows of tds_sync_queue in batches and launches a run per batch.",
+    description="Claims due rows of tds_sync_queue in batches and launches a run per batch, "
+    "never more than TSH_WEBHOOK_MAX_RUNS runs queued or running at once.",
 )
 def webhook_queue_sensor(
     context: dg.SensorEvaluationContext, database: DatabaseResource
 ) -> dg.SensorResult | dg.SkipReason:
+    # A claim made for a run that cannot start yet would only age in Dagster's run queue.
+    active = context.instance.get_runs_count(
+        dg.RunsFilter(job_name=apply_webhook_events_job.name, statuses=ACTIVE_RUN_STATUSES)
+    )
+    free = min(MAX_BATCHES_PER_TICK, MAX_RUNS - active)
+    if free <= 0:
+        return dg.SkipReason(
+            f"{active} webhook runs queued or running (TSH_WEBHOOK_MAX_RUNS={MAX_RUNS}): "
+            "nothing claimed until one ends"
+        )
     engine = database.engine()
     requests = []
-    for _ in range(MAX_BATCHES_PER_TICK):
+    for _ in range(free):
         claim = claim_batch(engine, BATCH_SIZE)
         if claim is None:
             break
@@ -118,6 +184,39 @@ def webhook_queue_sensor(
     if not requests:
         return dg.SkipReason("no webhook events due")
     return dg.SensorResult(run_requests=requests)
+
+
+class ReplayConfig(dg.Config):
+    """Exactly one of: ids, entity, all."""
+
+    ids: list[int] = Field(default=[], description="tds_sync_queue ids of dead letters.")
+    entity: str = Field(default="", description="Every dead letter of this entity.")
+    all: bool = Field(default=False, description="Every dead letter.")
+
+
+@dg.op(description="Puts dead-letter queue rows back to pending with fresh attempts.")
+def replay_dead_letter_rows(
+    context: dg.OpExecutionContext, config: ReplayConfig, database: DatabaseResource
+) -> None:
+    if config.entity and config.entity not in BY_NAME:
+        raise dg.Failure(f"Unknown entity {config.entity!r}: use one of {', '.join(BY_NAME)}.")
+    try:
+        count = replay_dead_letters(database.engine(), ids=config.ids, entity=config.entity,
+                                    every=config.all)  # fmt: skip
+    except ReplaySelectionError as exc:
+        raise dg.Failure(str(exc)) from None
+    context.log.info("replayed %d dead letters: the queue sensor picks them up", count)
+    context.add_output_metadata({"replayed": count})
+
+
+@dg.job(
+    name="replay_dead_letters",
+    description="Puts dead-letter webhook events back on the queue (config: ids, entity or "
+    "all), as POST /api/zoho/sync/dead-letters/replay does.",
+    executor_def=dg.in_process_executor,
+)
+def replay_dead_letters_job() -> None:
+    replay_dead_letter_rows()
 
 
 @dg.op(description="Deletes settled queue rows and their inbox events older than 30 days.")

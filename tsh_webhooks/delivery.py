@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,9 @@ from tsh_pipelines.entities import BY_ROUTE, Entity
 SIGNATURE_HEADER = "X-Zoho-Webhook-Signature"
 EVENTS = ("created", "edited", "deleted")
 MAX_ID_LENGTH = 32  # tds_inbox_events.entity_id
+VERSION_FIELD = "last_modified_time"
+# Marks the event_id of a delivery without a version (tds_inbox_events.event_id is 64 long).
+ID_ONLY_PREFIX = "id-only:"
 
 
 class Rejected(Exception):  # noqa: N818 - reads as "raise Rejected(...)", like HTTPException
@@ -46,6 +50,7 @@ class Delivery:
     event: str
     event_id: str
     entity_id: str
+    version: str | None  # the record's last_modified_time; None for an id-only delivery
     payload: dict[str, Any]
     received_at: datetime
 
@@ -165,15 +170,28 @@ def record_id(payload: Any, route: str, entity: Entity) -> str:
     return raw.strip()
 
 
-def dedupe_key(route: str, event: str, body: bytes) -> str:
-    """sha256 of route, event and the raw body: Zoho sends no event id of its own.
+def record_version(payload: dict[str, Any], entity: Entity) -> str | None:
+    """The record's `last_modified_time` as sent, or None for an id-only delivery.
 
-    A redelivery repeats the exact bytes Zoho signed, so it maps to the same key. The route
-    is part of it because products and stock both carry an `item` and mean different work.
-    Two deliveries with identical bytes describe the identical record state, so storing only
-    the first loses nothing; a real change moves last_modified_time and changes the key.
+    Zoho's entity-parameter webhooks send only the id (`{"item": {"item_id": "1"}}`): such a
+    body is the same bytes for every edit, so it carries no identity of the change.
     """
+    raw = payload[entity.record_key].get(VERSION_FIELD)  # record_id checked the record
+    return raw.strip() if isinstance(raw, str) and raw.strip() else None
+
+
+def event_id(route: str, event: str, entity_id: str, version: str | None) -> str:
+    """The inbox's unique `event_id`: a dedupe key when the record says which version it is.
+
+    With a version, sha256 of route, record id, event and `last_modified_time`: a redelivery
+    or a repeat of the same change maps to the same key (whatever else the body carries), a
+    new edit moves the version and the key. The route is part of it because products and
+    stock both carry an `item` and mean different work. Without a version two deliveries
+    cannot be told apart from two edits, so each gets a key of its own (`ID_ONLY_PREFIX`
+    marks it); `inbox` coalesces it into a still-pending event of the same record instead.
+    """
+    if version is None:
+        return ID_ONLY_PREFIX + uuid.uuid4().hex
     digest = hashlib.sha256()
-    digest.update(f"{route}\n{event}\n".encode())
-    digest.update(body)
+    digest.update(f"{route}\n{entity_id}\n{event}\n{version}".encode())
     return digest.hexdigest()

@@ -1,10 +1,18 @@
 """Writing a delivery: the inbox row and its queue row in one transaction, exactly once.
 
-Deduplication rests on the unique `event_id`, not on a look-before-insert: `INSERT … ON
-CONFLICT DO NOTHING` lets concurrent copies of one delivery race safely on both dialects
-(PostgreSQL makes the losers wait for the winner's commit; SQLite's `BEGIN IMMEDIATE`
-serialises writers). The receiver needs only INSERT and SELECT for this, which is all the
-`tsh_webhooks` database role grants.
+A delivery that names its version (`last_modified_time`) is deduplicated on the unique
+`event_id`, not on a look-before-insert: `INSERT … ON CONFLICT DO NOTHING` lets concurrent
+copies race safely on both dialects (PostgreSQL makes the losers wait for the winner's
+commit; SQLite's `BEGIN IMMEDIATE` serialises writers).
+
+An id-only delivery cannot be told apart from a new edit, so it is never dropped: it joins
+an event of the same record (entity, id, event) that is still `pending`, id-only too, and
+not yet claimed; that event fetches the record from Zoho when it is applied, which is after
+this delivery arrived, so it sees this edit. Why that holds under concurrency: if the lookup
+saw the row `pending`, the claim (and so the fetch) commits after the lookup began, which is
+after the edit. Otherwise the delivery gets its own rows. Two copies racing may both insert:
+a second event of one record is harmless (one more fetch); a dropped edit would not be.
+The receiver needs only INSERT and SELECT for this.
 """
 
 from __future__ import annotations
@@ -18,8 +26,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from tsh_db.queue import PENDING
 from tsh_db.schema import tds_inbox_events, tds_sync_queue
-from tsh_webhooks.delivery import Delivery, Rejected
+from tsh_webhooks.delivery import ID_ONLY_PREFIX, Delivery, Rejected
 from tsh_webhooks.models import DeliveryResult
 
 log = logging.getLogger(__name__)
@@ -69,6 +78,11 @@ def _insert_stmt(conn: Connection, values: dict[str, Any]) -> Any:
 
 
 def _insert(conn: Connection, d: Delivery) -> DeliveryResult:
+    answer = {"entity_type": d.entity.name, "entity_id": d.entity_id, "event": d.event}
+    if d.version is None:
+        pending = _pending_id_only(conn, d)
+        if pending is not None:
+            return DeliveryResult(status="coalesced", **answer, **pending)
     inbox_values = {
         "event_id": d.event_id,
         "source_type": "zoho",
@@ -77,13 +91,12 @@ def _insert(conn: Connection, d: Delivery) -> DeliveryResult:
         "event_type": d.event,
         "raw_payload": d.payload,
         "received_at": d.received_at,
-        "status": "pending",
+        "status": PENDING,
     }
     inbox_id = conn.execute(_insert_stmt(conn, inbox_values)).scalar_one_or_none()
-    answer = {"event_id": d.event_id, "entity_type": d.entity.name, "entity_id": d.entity_id,
-              "event": d.event}  # fmt: skip
     if inbox_id is None:
-        return DeliveryResult(status="duplicate", **answer, **_earlier(conn, d.event_id))
+        earlier = _earlier(conn, d.event_id)
+        return DeliveryResult(status="duplicate", event_id=d.event_id, **answer, **earlier)
     queue_id = conn.execute(
         tds_sync_queue.insert()
         .values(
@@ -92,13 +105,38 @@ def _insert(conn: Connection, d: Delivery) -> DeliveryResult:
             zoho_entity_id=d.entity_id,
             event_type=d.event,
             priority=DEFAULT_PRIORITY,
-            status="pending",
+            status=PENDING,
             queued_at=d.received_at,
             next_attempt_at=d.received_at,
         )
         .returning(tds_sync_queue.c.id)
     ).scalar_one()
-    return DeliveryResult(status="queued", inbox_id=inbox_id, queue_id=queue_id, **answer)
+    return DeliveryResult(
+        status="queued", event_id=d.event_id, inbox_id=inbox_id, queue_id=queue_id, **answer
+    )
+
+
+def _pending_id_only(conn: Connection, d: Delivery) -> dict[str, Any] | None:
+    """The oldest unclaimed id-only event of the same record, if there is one.
+
+    Only id-only events: an event with a full payload is applied from its payload without
+    asking Zoho, so it would not carry this later edit.
+    """
+    q, i = tds_sync_queue.c, tds_inbox_events.c
+    row = conn.execute(
+        select(i.event_id, i.id, q.id)
+        .select_from(tds_sync_queue.join(tds_inbox_events))
+        .where(
+            q.entity_type == d.entity.name,
+            q.zoho_entity_id == d.entity_id,
+            q.event_type == d.event,
+            q.status == PENDING,
+            i.event_id.startswith(ID_ONLY_PREFIX, autoescape=True),
+        )
+        .order_by(q.id)
+        .limit(1)
+    ).first()
+    return None if row is None else {"event_id": row[0], "inbox_id": row[1], "queue_id": row[2]}
 
 
 def _earlier(conn: Connection, event_id: str) -> dict[str, int | None]:

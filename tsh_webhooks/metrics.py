@@ -18,13 +18,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from tsh_db.queue import STATUSES
 from tsh_db.schema import tds_sync_queue
 from tsh_pipelines.entities import BY_ROUTE
-from tsh_webhooks.models import QUEUE_STATUSES
 
 log = logging.getLogger(__name__)
 
-OUTCOMES = ("queued", "duplicate", "unauthorized", "invalid", "too_large", "unavailable")
+OUTCOMES = (
+    "queued", "duplicate", "coalesced", "unauthorized", "invalid", "too_large", "unavailable",
+)  # fmt: skip
 # Deliveries to a route that does not exist share one label: a label per arbitrary path
 # segment would let anyone grow the metric without bound.
 UNKNOWN_ROUTE = "unknown"
@@ -50,7 +52,7 @@ class QueueDepthCollector(Collector):
         depth = GaugeMetricFamily(
             "tsh_sync_queue_depth", "tds_sync_queue rows by status.", labels=["status"]
         )
-        for status in sorted(set(QUEUE_STATUSES) | set(counts)):
+        for status in sorted(set(STATUSES) | set(counts)):
             depth.add_metric([status], counts.get(status, 0))
         yield depth
 

@@ -7,24 +7,46 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-QUEUE_STATUSES = ("pending", "processing", "completed", "failed", "dead_letter")
-
 
 class ErrorMessage(BaseModel):
     detail: str = Field(description="What is wrong and how to fix it.")
 
 
 class DeliveryResult(BaseModel):
-    status: Literal["queued", "duplicate"] = Field(
-        description="queued: stored now (202); duplicate: this exact delivery was stored "
-        "before and nothing new was written (200)."
+    status: Literal["queued", "duplicate", "coalesced"] = Field(
+        description="queued: stored now (202). duplicate: a delivery of the same record "
+        "version (route, id, event, last_modified_time) was stored before; nothing new was "
+        "written (200). coalesced: an id-only delivery (no last_modified_time) joined an "
+        "event of the same record that is still pending and will fetch the record from Zoho; "
+        "nothing new was written (200)."
     )
-    event_id: str = Field(description="The receiver's dedupe key for this delivery.")
+    event_id: str = Field(
+        description="The inbox event holding this delivery: sha256 of route, id, event and "
+        "last_modified_time, or for an id-only delivery a unique id starting `id-only:`."
+    )
     inbox_id: int | None = Field(description="The tds_inbox_events row.")
     queue_id: int | None = Field(description="The tds_sync_queue row that will apply it.")
     entity_type: str = Field(description="The registry entity, e.g. products.")
     entity_id: str = Field(description="The Zoho id of the record (text).")
     event: Literal["created", "edited", "deleted"]
+
+
+class ReplayRequest(BaseModel):
+    """Exactly one selector."""
+
+    ids: list[int] | None = Field(
+        default=None, max_length=1000, description="tds_sync_queue ids of dead letters."
+    )
+    entity: str | None = Field(default=None, description="Every dead letter of this entity.")
+    all: bool = Field(default=False, description="Every dead letter.")
+
+    model_config = {"json_schema_extra": {"examples": [{"ids": [17, 18]}, {"entity": "products"}]}}
+
+
+class ReplayResult(BaseModel):
+    replayed: int = Field(
+        description="Dead-letter rows put back to pending, due now, with fresh attempts."
+    )
 
 
 class Health(BaseModel):
@@ -34,6 +56,7 @@ class Health(BaseModel):
 
 class QueueCounts(BaseModel):
     pending: int = 0
+    claimed: int = Field(default=0, description="Reserved for a run that has not started them.")
     processing: int = 0
     completed: int = 0
     failed: int = 0

@@ -1,4 +1,5 @@
-"""Ops endpoints: open health and metrics, and the admin-token-protected sync status API."""
+"""Ops endpoints: open health and metrics, and the admin-token-protected sync status API
+and dead-letter replay."""
 
 from __future__ import annotations
 
@@ -16,12 +17,16 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from tsh_db.queue import ReplaySelectionError, replay_dead_letters
+from tsh_pipelines.entities import BY_NAME
 from tsh_webhooks import stats
 from tsh_webhooks.models import (
     ErrorMessage,
     Health,
     InboxStats,
     InvestigationDashboard,
+    ReplayRequest,
+    ReplayResult,
     SyncRuns,
     SyncStats,
 )
@@ -132,3 +137,30 @@ def data_investigation(
 ) -> InvestigationDashboard:
     """The daily investigation reports, newest first, with counts by status."""
     return stats.investigation_dashboard(conn, days)
+
+
+@admin_router.post(
+    "/api/zoho/sync/dead-letters/replay",
+    response_model=ReplayResult,
+    responses={
+        **AUTH_ERRORS,
+        422: {"model": ErrorMessage, "description": "No selector, several, or unknown entity."},
+    },
+)
+def replay(request: Request, body: ReplayRequest | None = None) -> ReplayResult:
+    """Puts dead-letter queue rows back to pending, due now, with fresh attempts; the queue
+    sensor applies them on its next tick. Select them with exactly one of `ids`, `entity` or
+    `all: true`. The Dagster job `replay_dead_letters` does the same."""
+    body = body or ReplayRequest()
+    if body.entity and body.entity not in BY_NAME:
+        raise HTTPException(
+            422, f"Unknown entity {body.entity!r}: use one of {', '.join(sorted(BY_NAME))}."
+        )
+    try:
+        count = replay_dead_letters(
+            request.app.state.engine, ids=body.ids, entity=body.entity, every=body.all
+        )
+    except ReplaySelectionError as exc:
+        raise HTTPException(422, str(exc)) from None
+    log.info("replayed %d dead letters (%s)", count, body.model_dump(exclude_defaults=True))
+    return ReplayResult(replayed=count)

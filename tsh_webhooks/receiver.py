@@ -27,7 +27,11 @@ _ERRORS = {
     503: "The database is unavailable; nothing was stored. Retry after Retry-After seconds.",
 }
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"model": DeliveryResult, "description": "A duplicate: stored before, nothing new."},
+    200: {
+        "model": DeliveryResult,
+        "description": "Nothing new stored: a duplicate of a stored version, or an id-only "
+        "delivery coalesced into a pending event of the same record.",
+    },
     **{code: {"model": ErrorMessage, "description": text} for code, text in _ERRORS.items()},
 }
 REQUEST_BODY = {
@@ -52,7 +56,11 @@ REQUEST_BODY = {
         'The body is the module\'s default JSON payload, `{"<record_key>": {...}}`; routes '
         f"and record keys: {ROUTES_DOC}. `{SIGNATURE_HEADER}` must be the hex HMAC-SHA256 of "
         "the raw body under one of `ZOHO_WEBHOOK_SECRETS`. Answers 202 only once the inbox "
-        "and queue rows are committed; a repeated delivery answers 200 `duplicate`."
+        "and queue rows are committed. A delivery whose record carries `last_modified_time` "
+        "is a repeat only of one with the same route, id, event and `last_modified_time`: "
+        "200 `duplicate`. An id-only delivery (no `last_modified_time`) joins an event of the "
+        "same record that is still pending, 200 `coalesced`, and otherwise is stored: it is "
+        "never dropped."
     ),
 )
 async def receive(
@@ -82,12 +90,14 @@ async def _read(request: Request, route: str, event: str, settings: Settings) ->
     delivery.verify(body, request.headers.get(SIGNATURE_HEADER), settings.webhook_secrets)
     payload = delivery.parse(body)
     entity_id = delivery.record_id(payload, route, entity)
+    version = delivery.record_version(payload, entity)
     return Delivery(
         route=route,
         entity=entity,
         event=event,
-        event_id=delivery.dedupe_key(route, event, body),
+        event_id=delivery.event_id(route, event, entity_id, version),
         entity_id=entity_id,
+        version=version,
         payload=payload,
         received_at=received_at,
     )

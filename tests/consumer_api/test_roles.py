@@ -111,7 +111,7 @@ def test_the_api_serves_prices_as_tsh_consumer(pg_url: str) -> None:
     assert client.get("/health").status_code == 200
 
 
-def test_webhooks_append_to_the_inbox_and_nothing_more(pg_url: str) -> None:
+def test_webhooks_append_to_the_inbox_and_replay_and_nothing_more(pg_url: str) -> None:
     with connect_as(pg_url, "tsh_webhooks") as hooks:
         with hooks.begin() as conn:
             inbox_id = conn.execute(
@@ -120,7 +120,13 @@ def test_webhooks_append_to_the_inbox_and_nothing_more(pg_url: str) -> None:
             conn.execute(insert(tds_sync_queue).values(queue_row(inbox_id, 1)))
         for table in (tds_sync_runs, data_investigation_reports, zoho_sync_state):
             assert run(hooks, select(func.count()).select_from(table)) == [(0,)]
-        assert_denied(hooks, update(tds_sync_queue).values(status="completed"))
+        # It may move a row's status (to replay a dead letter), never rewrite the event.
+        assert run(hooks, update(tds_sync_queue).values(status="pending", retry_count=0)) == 1
+        assert run(hooks, update(tds_inbox_events).values(status="pending")) == 1
+        assert_denied(hooks, update(tds_sync_queue).values(zoho_entity_id="2"))
+        assert_denied(hooks, update(tds_sync_queue).values(entity_type="customers"))
+        assert_denied(hooks, update(tds_inbox_events).values(raw_payload={}))
+        assert_denied(hooks, delete(tds_sync_queue))
         assert_denied(hooks, delete(tds_inbox_events))
         assert_denied(hooks, update(products).values(price=1))
         assert_denied(hooks, select(products.c.zoho_id))

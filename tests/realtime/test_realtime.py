@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import multiprocessing
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from tests.replication.helpers import ROOMY, live_rows, replicate_all
@@ -18,7 +17,7 @@ from tests.webhooks.helpers import NEW_SECRET, receiver_env, receiver_process
 from tests.webhooks.test_sandbox import _poll
 from tests.zoho_client.conftest import settings_for
 from tsh_db.dialect import bulk_load
-from tsh_db.schema import tds_sync_queue
+from tsh_db.schema import tds_sync_queue, tds_sync_runs
 from tsh_db.types import utcnow
 from tsh_pipelines.realtime import apply_webhook_events_job, webhook_queue_sensor
 from tsh_pipelines.sync import queue
@@ -77,19 +76,26 @@ def test_failing_event_is_retried_then_dead_lettered(
     fresh_sandbox: SandboxProcess, db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(queue, "RETRY_BASE_SECONDS", 0.0)
+    monkeypatch.setattr(queue, "MAX_ATTEMPTS", 3)
     now = utcnow()
+    invoice = fresh_sandbox.records("invoices")[0]["invoice_id"]
     with engine.begin() as conn:
         bulk_load(conn, tds_sync_queue, [{
-            "entity_type": "invoices", "zoho_entity_id": "999999999999999999",
+            "entity_type": "invoices", "zoho_entity_id": str(invoice),
             "event_type": "edited", "queued_at": now, "next_attempt_at": now,
         }])  # fmt: skip
+    # Zoho refuses the request (a 4xx, not an outage): retrying is right, and bounded.
+    fresh_sandbox.faults(errors=[{"status": 400, "rate": 1.0}])
     statuses = []
-    for _ in range(queue.MAX_ATTEMPTS):
-        assert len(run_sensor_once(fresh_sandbox, db_url)) == 1
-        statuses.append(queue_rows(engine)[0]["status"])
+    try:
+        for _ in range(queue.MAX_ATTEMPTS):
+            assert len(run_sensor_once(fresh_sandbox, db_url)) == 1
+            statuses.append(queue_rows(engine)[0]["status"])
+    finally:
+        fresh_sandbox.faults()  # the session's sandbox serves other tests next
     row = queue_rows(engine)[0]
-    assert statuses == ["failed"] * 4 + ["dead_letter"]
-    assert row["retry_count"] == 5 and "1002" in row["error_message"]
+    assert statuses == ["failed"] * 2 + ["dead_letter"]
+    assert row["retry_count"] == 3 and "HTTP 400, code 2" in row["error_message"]
     assert run_sensor_once(fresh_sandbox, db_url) == []  # dead letters are not retried
 
 
@@ -119,7 +125,7 @@ def _apply_claim(db_url: str, sandbox_url: str, claim_id: str) -> None:
     )
 
 
-def test_run_killed_mid_batch_leaves_rows_to_be_reclaimed_and_applied_once(
+def test_run_killed_mid_batch_spends_an_attempt_only_on_the_event_it_was_applying(
     fresh_sandbox: SandboxProcess, db_url: str, engine: Engine
 ) -> None:
     items = [r for r in fresh_sandbox.records("items") if r.get("source") == "books"][:6]
@@ -129,8 +135,9 @@ def test_run_killed_mid_batch_leaves_rows_to_be_reclaimed_and_applied_once(
             "entity_type": "products", "zoho_entity_id": str(i["item_id"]), "event_type": "edited",
             "queued_at": now, "next_attempt_at": now,
         } for i in items])  # fmt: skip
-    claim = queue.claim_batch(engine, 50, lease=timedelta(seconds=1))
+    claim = queue.claim_batch(engine, 50)
     assert claim is not None and len(claim.rows) == 6
+    assert {r["retry_count"] for r in queue_rows(engine)} == {0}  # claimed: nothing spent yet
     fresh_sandbox.faults(latency_ms=400)  # each fetch is slow: the run is killed mid-batch
     child = multiprocessing.get_context("spawn").Process(
         target=_apply_claim, args=(db_url, fresh_sandbox.url, claim.claim_id)
@@ -140,13 +147,13 @@ def test_run_killed_mid_batch_leaves_rows_to_be_reclaimed_and_applied_once(
     child.kill()
     child.join()
     fresh_sandbox.faults(latency_ms=0)
-    done_before = {
-        r["id"]: r["processing_completed_at"]
-        for r in queue_rows(engine)
-        if r["status"] == "completed"
-    }
-    assert 1 <= len(done_before) < 6
-    time.sleep(1.2)  # the dead run's lease runs out
+    at_kill = {r["id"]: r for r in queue_rows(engine)}
+    done_before = {i: r["processing_completed_at"] for i, r in at_kill.items()
+                   if r["status"] == "completed"}  # fmt: skip
+    in_flight = {i for i, r in at_kill.items() if r["status"] == "processing"}
+    assert 1 <= len(done_before) < 6 and len(in_flight) <= 1
+    assert {r["status"] for r in at_kill.values()} <= {"completed", "processing", "claimed"}
+    expire(engine)  # the dead run's lease and claim run out
     requests = run_sensor_once(fresh_sandbox, db_url)
     assert len(requests) == 1
     rows = queue_rows(engine)
@@ -154,6 +161,39 @@ def test_run_killed_mid_batch_leaves_rows_to_be_reclaimed_and_applied_once(
     for r in rows:
         if r["id"] in done_before:  # applied once: settled rows were not claimed again
             assert r["processing_completed_at"] == done_before[r["id"]] and r["retry_count"] == 0
-        else:
-            assert r["retry_count"] == 1  # the dead run's attempt counts
+        else:  # only the event the dead run had started spent an attempt
+            assert r["retry_count"] == (1 if r["id"] in in_flight else 0)
     assert set(live_rows(engine, "products")) >= {str(i["item_id"]) for i in items}
+
+
+def expire(engine: Engine) -> None:
+    """Time passes: every claim and every processing lease runs out."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(tds_sync_queue)
+            .where(tds_sync_queue.c.status.in_(["claimed", "processing"]))
+            .values(lease_expires_at=utcnow() - timedelta(seconds=1))
+        )
+
+
+def test_zoho_out_of_calls_defers_the_batch_without_spending_attempts(
+    db_url: str, engine: Engine
+) -> None:
+    with SandboxProcess(seed=7, items=5, customers=1, vendors=1, invoices=1, bills=1,
+                        creditnotes=1, salesorders=1, daily_limit=0, **ROOMY) as spent:  # fmt: skip
+        now = utcnow()
+        with engine.begin() as conn:
+            bulk_load(conn, tds_sync_queue, [{
+                "entity_type": "products", "zoho_entity_id": str(4815000000000000200 + n),
+                "event_type": "edited", "queued_at": now, "next_attempt_at": now,
+            } for n in range(3)])  # fmt: skip
+        assert len(run_sensor_once(spent, db_url)) == 1
+        rows = queue_rows(engine)
+        assert {(r["status"], r["retry_count"]) for r in rows} == {("pending", 0)}
+        for r in rows:
+            assert r["next_attempt_at"] >= now + timedelta(seconds=queue.RETRY_BASE_SECONDS)
+            assert "no attempt spent" in r["error_message"] and "code 45" in r["error_message"]
+        with engine.connect() as conn:
+            calls = conn.execute(select(tds_sync_runs.c.api_calls)).scalars().all()
+        assert calls == [1]  # the first event found Zoho out of calls; the rest never asked
+        assert run_sensor_once(spent, db_url) == []  # deferred: not due yet

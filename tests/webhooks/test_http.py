@@ -99,7 +99,8 @@ def test_bad_deliveries_over_http_store_nothing(
 
 def test_twenty_concurrent_copies_store_one_event(live: tuple[httpx.Client, Engine]) -> None:
     client, engine = live
-    body = body_for("invoice", "invoice_id", "4815000000000000777", total=1250000)
+    body = body_for("invoice", "invoice_id", "4815000000000000777", total=1250000,
+                    last_modified_time="2026-06-01T09:00:00+0300")  # fmt: skip
     start = threading.Barrier(20)
 
     def deliver(_: int) -> httpx.Response:
@@ -114,6 +115,27 @@ def test_twenty_concurrent_copies_store_one_event(live: tuple[httpx.Client, Engi
     assert len({r.json()["event_id"] for r in responses}) == 1
     assert len({r.json()["queue_id"] for r in responses}) == 1
     assert counts(engine) == (1, 1)
+
+
+def test_twenty_concurrent_id_only_copies_are_never_dropped(
+    live: tuple[httpx.Client, Engine],
+) -> None:
+    """Without a version a copy cannot be told from a new edit: each one either is stored or
+    joins a pending event of the record; a second event is harmless, a dropped one is not."""
+    client, engine = live
+    body = body_for("item", "item_id", "4815000000000000778")  # Zoho's id-only payload
+    start = threading.Barrier(20)
+
+    def deliver(_: int) -> httpx.Response:
+        start.wait()
+        return client.post(f"{HOOKS}/products", content=body, headers=signed(body))
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = [r.json() for r in pool.map(deliver, range(20))]
+    assert {a["status"] for a in answers} <= {"queued", "coalesced"}, answers
+    queued = {a["queue_id"] for a in answers if a["status"] == "queued"}
+    assert queued and {a["queue_id"] for a in answers} == queued  # coalesced into stored rows
+    assert counts(engine) == (len(queued), len(queued))
 
 
 def test_distinct_concurrent_deliveries_are_each_stored_with_their_queue_row(

@@ -66,6 +66,7 @@ def test_sync_stats_counts_by_status_and_entity_and_the_delay(
         queue_row("products", "failed", now - timedelta(days=2), error="old"),
         queue_row("products", "completed", now - timedelta(hours=1), delay=10),
         queue_row("customers", "completed", now - timedelta(hours=2), delay=20),
+        queue_row("customers", "claimed", now),
         # Completed two days ago: outside the 24 h window of the average.
         queue_row("invoices", "completed", now - timedelta(days=2), delay=1000),
         queue_row("invoices", "processing", now),
@@ -75,11 +76,14 @@ def test_sync_stats_counts_by_status_and_entity_and_the_delay(
         conn.execute(insert(tds_sync_queue), rows)
     stats = client.get("/api/zoho/sync/stats", headers=ADMIN).json()
     assert stats["queue"] == {
-        "pending": 2, "processing": 1, "completed": 3, "failed": 2, "dead_letter": 1,
+        "pending": 2, "claimed": 1, "processing": 1, "completed": 3, "failed": 2,
+        "dead_letter": 1,
     }  # fmt: skip
     assert stats["by_entity"]["products"] == {
-        "pending": 2, "processing": 0, "completed": 1, "failed": 2, "dead_letter": 0,
+        "pending": 2, "claimed": 0, "processing": 0, "completed": 1, "failed": 2,
+        "dead_letter": 0,
     }  # fmt: skip
+    assert stats["by_entity"]["customers"]["claimed"] == 1
     assert stats["by_entity"]["invoices"]["processing"] == 1
     assert set(stats["by_entity"]) == {"products", "customers", "invoices", "bills"}
     assert stats["sync_delay_avg_seconds"] == pytest.approx(15.0, abs=0.01)
@@ -91,7 +95,7 @@ def test_sync_stats_counts_by_status_and_entity_and_the_delay(
 def test_sync_stats_of_an_empty_queue(client: TestClient) -> None:
     stats = client.get("/api/zoho/sync/stats", headers=ADMIN).json()
     assert stats["queue"] == dict.fromkeys(
-        ("pending", "processing", "completed", "failed", "dead_letter"), 0
+        ("pending", "claimed", "processing", "completed", "failed", "dead_letter"), 0
     )
     assert stats["by_entity"] == {} and stats["sync_delay_avg_seconds"] is None
 
@@ -168,10 +172,11 @@ def _samples(text: str) -> dict[tuple[str, tuple], float]:
 
 def test_metrics_count_deliveries_by_route_and_outcome(make_client: MakeClient) -> None:
     client = make_client(max_body_bytes=200)
-    body = body_for("item", "item_id", "5")
+    body = body_for("item", "item_id", "5", last_modified_time="2026-06-01T09:00")
+    id_only = body_for("item", "item_id", "6")
     url = "/api/zoho/webhooks"
-    client.post(f"{url}/products", content=body, headers=signed(body))
-    client.post(f"{url}/products", content=body, headers=signed(body))
+    for delivery in (body, body, id_only, id_only):
+        client.post(f"{url}/products", content=delivery, headers=signed(delivery))
     client.post(f"{url}/stock", content=body, headers={})
     client.post(f"{url}/nowhere", content=body, headers=signed(body))
     client.post(f"{url}/bills", content=b"x" * 300, headers=signed(b"x" * 300))
@@ -183,14 +188,16 @@ def test_metrics_count_deliveries_by_route_and_outcome(make_client: MakeClient) 
         key = ("tsh_webhook_deliveries_total", (("outcome", outcome), ("route", route)))
         return samples[key]
 
-    assert deliveries("products", "queued") == 1
+    assert deliveries("products", "queued") == 2
     assert deliveries("products", "duplicate") == 1
+    assert deliveries("products", "coalesced") == 1
     assert deliveries("stock", "unauthorized") == 1
     assert deliveries("unknown", "invalid") == 1
     assert deliveries("bills", "too_large") == 1
     assert deliveries("prices", "unavailable") == 0  # every series exists from the start
-    assert samples[("tsh_sync_queue_depth", (("status", "pending"),))] == 1
+    assert samples[("tsh_sync_queue_depth", (("status", "pending"),))] == 2
     assert samples[("tsh_sync_queue_depth", (("status", "failed"),))] == 0
+    assert samples[("tsh_sync_queue_depth", (("status", "claimed"),))] == 0
     assert samples[("tsh_webhook_database_up", ())] == 1
 
 

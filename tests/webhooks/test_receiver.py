@@ -185,18 +185,6 @@ def test_a_repeated_delivery_is_a_duplicate(client: TestClient, app_engine: Engi
     assert counts(app_engine) == (1, 1)
 
 
-def test_route_event_and_bytes_all_make_the_dedupe_key(client: TestClient, app_engine: Engine):
-    answers = [
-        post(client, "products", PRODUCT),
-        post(client, "products", PRODUCT, event="deleted"),
-        post(client, "stock", PRODUCT),  # same item, different work
-        post(client, "products", PRODUCT.replace(b"Ceiling", b"Desk")),
-    ]
-    assert [a.status_code for a in answers] == [202, 202, 202, 202]
-    assert len({a.json()["event_id"] for a in answers}) == 4
-    assert counts(app_engine) == (4, 4)
-
-
 @contextmanager
 def failing_queue_inserts(engine: Engine) -> Iterator[None]:
     """A trigger that makes every tds_sync_queue insert fail, after the inbox insert ran."""

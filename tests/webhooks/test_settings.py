@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
+from tests.realtime.test_replay import seed_dead_letters
 from tests.webhooks.helpers import ADMIN_TOKEN, ROOT, body_for, receiver_env, signed
 from tsh_db.engine import get_engine
 from tsh_db.roles import create_roles
@@ -65,7 +66,7 @@ def test_the_command_line_refuses_a_bad_setting_and_never_imports_dagster(tmp_pa
 
 
 def test_the_tsh_webhooks_role_can_do_the_receivers_job(pg_url: str) -> None:
-    """INSERT … ON CONFLICT DO NOTHING and the ops reads need no more than the role grants."""
+    """Storing, coalescing, the ops reads and a replay need no more than the role grants."""
     db_url = pg_url
     create_roles(get_engine(db_url), passwords={})
     as_role = make_url(db_url).set(username="tsh_webhooks").render_as_string(hide_password=False)
@@ -75,8 +76,13 @@ def test_the_tsh_webhooks_role_can_do_the_receivers_job(pg_url: str) -> None:
         headers = signed(body, "s3cretS3cret")
         first = client.post("/api/zoho/webhooks/products", content=body, headers=headers)
         again = client.post("/api/zoho/webhooks/products", content=body, headers=headers)
-        assert (first.json()["status"], again.json()["status"]) == ("queued", "duplicate")
+        assert (first.json()["status"], again.json()["status"]) == ("queued", "coalesced")
         admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        ids = seed_dead_letters(get_engine(db_url))  # as the owner: the pipelines' work
+        replay = client.post(
+            "/api/zoho/sync/dead-letters/replay", json={"ids": [ids["p1"]]}, headers=admin
+        )
+        assert (replay.status_code, replay.json()) == (200, {"replayed": 1})
         for path in ("/api/zoho/sync/stats", "/api/zoho/sync/runs",
                      "/api/zoho/webhooks/inbox/stats", "/api/admin/data-investigation",
                      "/metrics", "/health"):  # fmt: skip
