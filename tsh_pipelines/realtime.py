@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from tsh_db.queue import ReplaySelectionError, replay_dead_letters
 from tsh_db.service import env_int
+from tsh_pipelines.assets.common import dagster_run_ended
 from tsh_pipelines.assets.documents import MONTHLY
 from tsh_pipelines.entities import BY_NAME
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
@@ -69,7 +70,8 @@ def apply_webhook_events(
     rows = claimed(engine, config.claim_id)
     context.log.info("claim %s: %d events to apply", config.claim_id, len(rows))
     totals = SyncTotals("webhook_events", "webhook", records=len(rows))
-    run_id = start_run(engine, "webhook_events", "webhook", context.run.run_id)
+    run_id = start_run(engine, "webhook_events", "webhook", context.run.run_id,
+                       dagster_run_ended(context.instance))  # fmt: skip
     applied: list[Applied] = []
     outcomes: dict[str, int] = defaultdict(int)
     with zoho.client(engine, context.log, purpose=WEBHOOK) as client:

@@ -180,18 +180,23 @@ def record_version(payload: dict[str, Any], entity: Entity) -> str | None:
     return raw.strip() if isinstance(raw, str) and raw.strip() else None
 
 
-def event_id(route: str, event: str, entity_id: str, version: str | None) -> str:
+def event_id(
+    route: str, event: str, entity_id: str, version: str | None, body: bytes = b""
+) -> str:
     """The inbox's unique `event_id`: a dedupe key when the record says which version it is.
 
-    With a version, sha256 of route, record id, event and `last_modified_time`: a redelivery
-    or a repeat of the same change maps to the same key (whatever else the body carries), a
-    new edit moves the version and the key. The route is part of it because products and
-    stock both carry an `item` and mean different work. Without a version two deliveries
-    cannot be told apart from two edits, so each gets a key of its own (`ID_ONLY_PREFIX`
-    marks it); `inbox` coalesces it into a still-pending event of the same record instead.
+    With a version, sha256 of route, record id, event, `last_modified_time` and the body: a
+    redelivery or a repeat of the same change maps to the same key, a new edit moves the
+    version and the key. The body is part of it because Zoho stamps whole seconds: two edits
+    within one second share a version, and only their bytes tell them apart. The route is
+    part of it because products and stock both carry an `item` and mean different work.
+    Without a version two deliveries cannot be told apart from two edits, so each gets a key
+    of its own (`ID_ONLY_PREFIX` marks it); `inbox` coalesces it into a still-pending event
+    of the same record instead.
     """
     if version is None:
         return ID_ONLY_PREFIX + uuid.uuid4().hex
     digest = hashlib.sha256()
-    digest.update(f"{route}\n{entity_id}\n{event}\n{version}".encode())
+    digest.update(f"{route}\n{entity_id}\n{event}\n{version}\n".encode())
+    digest.update(body)
     return digest.hexdigest()

@@ -95,7 +95,7 @@ async def _read(request: Request, route: str, event: str, settings: Settings) ->
         route=route,
         entity=entity,
         event=event,
-        event_id=delivery.event_id(route, event, entity_id, version),
+        event_id=delivery.event_id(route, event, entity_id, version, body),
         entity_id=entity_id,
         version=version,
         payload=payload,

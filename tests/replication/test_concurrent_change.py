@@ -235,3 +235,21 @@ def test_tombstones_are_never_older_than_the_version_they_bury(engine: Engine) -
                                               synced_at=now))  # fmt: skip
         assert tombstone(conn, invoices, ["1"], now) == 1
         assert conn.scalar(select(invoices.c.deleted_at)) == future
+
+
+def test_a_new_consumer_book_created_before_the_old_ones_delete_takes_the_code(
+    fresh_sandbox: SandboxProcess, engine: Engine
+) -> None:
+    """Webhooks reorder: the new book's "created" can arrive while the old book still holds
+    consumer_iqd. It waits under a suffixed code and takes the code when the delete lands."""
+    with _client(fresh_sandbox, engine) as client:
+        sync_price_lists(client, engine, log=log)
+        old = next(p for p in fresh_sandbox.records("pricebooks") if p["name"] == "Consumer")
+        fresh_sandbox.mutate("pricebooks", "delete", ids=[old["pricebook_id"]])
+        new_id = fresh_sandbox.mutate("pricebooks", "create", fields={"name": "Consumer"})[
+            "records"
+        ][0]["id"]
+        apply_event(client, engine, "price_lists", new_id, "created", None)
+        assert _price_lists(engine)[new_id][0] == f"consumer_iqd_{new_id}"
+        apply_event(client, engine, "price_lists", old["pricebook_id"], "deleted", None)
+    assert _price_lists(engine)[new_id][0] == "consumer_iqd"

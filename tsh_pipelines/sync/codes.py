@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from tsh_db.schema import price_lists
@@ -38,3 +38,23 @@ def assign_codes(conn: Connection, rows: list[dict]) -> None:
             code = f"{code}_{row['zoho_id']}"[:64]
         row["code"] = code
         taken[code] = row["zoho_id"]
+
+
+def free_codes(conn: Connection, deleted_ids: list[str]) -> None:
+    """Codes of deleted books go to the live book that would have had them: a Consumer book
+    created before the old one's delete arrived holds `consumer_iqd_<id>` until then."""
+    t = price_lists
+    freed = set(conn.scalars(select(t.c.code).where(t.c.zoho_id.in_(deleted_ids))))
+    if not freed:
+        return
+    waiting = conn.execute(
+        select(t.c.zoho_id, t.c.name, t.c.currency_code, t.c.code)
+        .where(t.c.deleted_at.is_(None))
+        .order_by(t.c.zoho_created_time, t.c.zoho_id)
+    ).all()  # fmt: skip
+    holders = {row.code for row in waiting}
+    for row in waiting:
+        natural = price_list_code(row.name, row.currency_code)
+        if natural in freed and natural not in holders and row.code.startswith(natural + "_"):
+            conn.execute(update(t).where(t.c.zoho_id == row.zoho_id).values(code=natural))
+            holders.add(natural)

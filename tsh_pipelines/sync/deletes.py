@@ -24,8 +24,7 @@ from tsh_pipelines.entities import Entity
 from tsh_pipelines.sync.records import delete_records
 from tsh_pipelines.sync.tables import table_of
 from tsh_pipelines.zoho import ZohoClient
-from tsh_pipelines.zoho.catalog import NOT_FOUND, fetch_record
-from tsh_pipelines.zoho.errors import ZohoAPIError
+from tsh_pipelines.zoho.catalog import fetch_record, unless_gone
 
 # Below this many candidates the share does not apply: deleting 1 of 3 price books is normal.
 ALWAYS_CONFIRMABLE = 10
@@ -101,14 +100,11 @@ def _ask_each(
     gone: list[str] = []
     repaired = 0
     for zoho_id in ids:
-        try:
-            record, source = fetch_record(client, entity, zoho_id)
-        except ZohoAPIError as exc:
-            if exc.code != NOT_FOUND:
-                raise
+        found = unless_gone(lambda z=zoho_id: fetch_record(client, entity, z))
+        if found is None:
             gone.append(zoho_id)
             continue
-        repair(record, source)  # the listing missed it (an offset shift): write it now
+        repair(*found)  # the listing missed it (an offset shift): write it now
         repaired += 1
     return gone, repaired
 

@@ -32,8 +32,7 @@ from tsh_pipelines.sync.records import delete_records, has_line_items, write_rec
 from tsh_pipelines.sync.state import SyncTotals
 from tsh_pipelines.sync.tables import table_of
 from tsh_pipelines.zoho import ZohoClient
-from tsh_pipelines.zoho.catalog import NOT_FOUND, fetch_record, inventory_item
-from tsh_pipelines.zoho.errors import ZohoAPIError
+from tsh_pipelines.zoho.catalog import fetch_record, inventory_item, unless_gone
 
 
 @dataclass
@@ -58,12 +57,10 @@ def apply_event(
         return _delete(engine, entity, zoho_id)
     source = BOOKS
     if not _is_full(entity, record):
-        try:
-            record, source = fetch_record(client, entity, zoho_id)
-        except ZohoAPIError as exc:
-            if exc.code != NOT_FOUND:
-                raise
-            return _delete(engine, entity, zoho_id)  # deleted since: Zoho's 404 confirms it
+        found = unless_gone(lambda: fetch_record(client, entity, zoho_id))
+        if found is None:  # deleted since: Zoho's 404 confirms it
+            return _delete(engine, entity, zoho_id)
+        record, source = found
     if entity.name == "price_lists":
         prices = SyncTotals("product_prices", "webhook")
         outcome = apply_price_book(engine, dict(record), prices)  # type: ignore[arg-type]
@@ -97,7 +94,9 @@ def _delete(engine: Engine, entity: Entity, zoho_id: str) -> Applied:
 def _apply_stock(client: ZohoClient, engine: Engine, zoho_id: str, record: Any) -> Applied:
     """Stock totals and per-warehouse stock from an Inventory item (fetched if not sent)."""
     if not isinstance(record, Mapping) or "warehouses" not in record and "locations" not in record:
-        record = inventory_item(client, zoho_id)
+        record = unless_gone(lambda: inventory_item(client, zoho_id))
+        if record is None:
+            return _delete(engine, PRODUCTS, zoho_id)
     now = utcnow()
     values = stock_values(dict(record), now)
     with engine.connect() as conn:

@@ -20,10 +20,11 @@ from tsh_pipelines.entities import BY_NAME
 from tsh_pipelines.sync.deletes import confirm_missing
 from tsh_pipelines.sync.listing import Listing
 from tsh_pipelines.sync.mapping import to_decimal, to_row
-from tsh_pipelines.sync.records import write_page, write_record
+from tsh_pipelines.sync.records import delete_records, write_page, write_record
 from tsh_pipelines.sync.replicate import FULL_REFRESH, INCREMENTAL, note_page
 from tsh_pipelines.sync.state import SyncTotals, get_watermark, set_watermark
 from tsh_pipelines.zoho import BOOKS, ZohoClient
+from tsh_pipelines.zoho.catalog import fetch_record, unless_gone
 
 PRICE_LISTS = BY_NAME["price_lists"]
 
@@ -57,8 +58,13 @@ def sync_price_lists(
         changed = _changed(engine, rows) if mode != FULL_REFRESH else {r["zoho_id"] for r in rows}
         # Details first, then list rows and prices in one transaction: a price book's new
         # last_modified_time is never stored without the prices it stands for.
-        details = {z: client.get(BOOKS, f"pricebooks/{z}")["pricebook"] for z in sorted(changed)}
+        fetched = {z: unless_gone(lambda z=z: fetch_record(client, PRICE_LISTS, z)[0])
+                   for z in sorted(changed)}  # fmt: skip
+        details = {z: d for z, d in fetched.items() if d is not None}
+        gone = [z for z, d in fetched.items() if d is None]  # deleted since the listing
+        rows = [r for r in rows if r["zoho_id"] not in gone]
         with engine.begin() as conn:
+            lists.soft_deleted += delete_records(conn, PRICE_LISTS, gone, utcnow())
             result, _ = write_page(conn, PRICE_LISTS, rows, {})
             lists.counts += result.counts
             for row in rows:

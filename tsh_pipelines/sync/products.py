@@ -32,7 +32,7 @@ from tsh_pipelines.sync.replicate import (
 )
 from tsh_pipelines.sync.state import SyncTotals, get_watermark, set_watermark
 from tsh_pipelines.zoho import BOOKS, INVENTORY, ZohoClient
-from tsh_pipelines.zoho.catalog import inventory_item
+from tsh_pipelines.zoho.catalog import inventory_item, unless_gone
 from tsh_pipelines.zoho.timefmt import format_zoho_time, parse_zoho_time
 
 PRODUCTS = BY_NAME["products"]
@@ -180,9 +180,11 @@ def sync_warehouse_stock(
         ).all()
     log.info("product_warehouse_stock: %d items changed since their last fetch", len(todo))
     for n, (zoho_id, modified) in enumerate(todo, 1):
-        record = inventory_item(client, zoho_id)
-        read_at = parse_zoho_time(record.get("last_modified_time")) or modified
-        store_warehouse_stock(engine, zoho_id, record, read_at, totals)
+        # an item deleted since it was listed: its delete arrives by webhook or refresh
+        record = unless_gone(lambda z=zoho_id: inventory_item(client, z))
+        if record is not None:
+            read_at = parse_zoho_time(record.get("last_modified_time")) or modified
+            store_warehouse_stock(engine, zoho_id, record, read_at, totals)
         if n % 50 == 0 or n == len(todo):
             log.info("product_warehouse_stock: %d of %d items", n, len(todo))
     totals.details_fetched = len(todo)

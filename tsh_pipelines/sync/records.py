@@ -18,7 +18,7 @@ from tsh_db.schema import product_prices
 from tsh_db.types import utcnow
 from tsh_db.writes import VERSION, WriteResult, tombstone, write_rows
 from tsh_pipelines.entities import Entity
-from tsh_pipelines.sync.codes import assign_codes
+from tsh_pipelines.sync.codes import assign_codes, free_codes
 from tsh_pipelines.sync.mapping import line_item_rows, product_row, to_row
 from tsh_pipelines.sync.tables import line_items_table_of, table_of
 
@@ -103,6 +103,7 @@ def delete_records(conn: Connection, entity: Entity, ids: Iterable[str], at: dat
     ids = list(ids)
     deleted = tombstone(conn, table_of(entity), ids, at)
     if entity.name == "price_lists" and ids:
+        free_codes(conn, ids)
         pp = product_prices
         conn.execute(
             update(pp)

@@ -28,8 +28,7 @@ from tsh_pipelines.sync.records import UPSERTED, delete_records, write_page, wri
 from tsh_pipelines.sync.state import SyncTotals, get_watermark, set_watermark
 from tsh_pipelines.sync.tables import table_of
 from tsh_pipelines.zoho import ZohoClient
-from tsh_pipelines.zoho.catalog import NOT_FOUND, fetch_record
-from tsh_pipelines.zoho.errors import ZohoAPIError
+from tsh_pipelines.zoho.catalog import fetch_record, unless_gone
 from tsh_pipelines.zoho.timefmt import format_zoho_time
 
 INCREMENTAL, RANGE, FULL_REFRESH = "incremental", "range", "full_refresh"
@@ -166,13 +165,11 @@ def fetch_details(
     for row in rows:
         known = stored.get(row["zoho_id"])
         if known is None or known != row["zoho_last_modified_time"]:
-            try:
-                detail, _ = fetch_record(client, entity, row["zoho_id"])
-            except ZohoAPIError as exc:
-                if exc.code != NOT_FOUND:
-                    raise
+            found = unless_gone(lambda z=row["zoho_id"]: fetch_record(client, entity, z))
+            if found is None:
                 gone.add(row["zoho_id"])
                 continue
+            detail = found[0]
             fresh = to_row(entity, table, detail, utcnow())
             if fresh["zoho_last_modified_time"] != row["zoho_last_modified_time"]:
                 row.update(fresh)

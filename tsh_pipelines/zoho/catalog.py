@@ -8,7 +8,8 @@ documents and price lists exist only in Books; stock and warehouses only in Inve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 from tsh_pipelines.entities import Entity
 from tsh_pipelines.zoho.client import ZohoClient
@@ -17,6 +18,7 @@ from tsh_pipelines.zoho.settings import BOOKS, INVENTORY
 
 ITEMDETAILS_BATCH = 100  # Zoho's maximum ids per itemdetails call
 NOT_FOUND = 1002
+T = TypeVar("T")
 
 
 def fetch_item(client: ZohoClient, item_id: str) -> tuple[dict, str]:
@@ -36,6 +38,16 @@ def fetch_record(client: ZohoClient, entity: Entity, zoho_id: str) -> tuple[dict
     if entity.name == "products":
         return fetch_item(client, zoho_id)
     return client.get(entity.api, f"{entity.path}/{zoho_id}")[entity.record_key], entity.api
+
+
+def unless_gone(fetch: Callable[[], T]) -> T | None:
+    """The fetched record, or None when Zoho answers 404 (code 1002): it was deleted."""
+    try:
+        return fetch()
+    except ZohoAPIError as exc:
+        if exc.code != NOT_FOUND:
+            raise
+    return None
 
 
 def item_details(client: ZohoClient, item_ids: Iterable[str]) -> Iterator[dict]:

@@ -1,0 +1,129 @@
+"""Everything at once: chaos in the sandbox, syncs of every kind, the webhook path end to end.
+
+A `Churn` runs, concurrently and until told to stop: syncs in every mode (incremental, full
+refresh, a backfill of a month range) of every entity, and the real webhook path (the
+sandbox's signed deliveries → the receiver process → the queue → the sensor → the apply
+job), while the sandbox edits, deletes and creates records between the pages it serves.
+Then chaos stops and `settle` runs the documented cadence: deliveries drain, the queue
+drains, the next incremental sync runs. The suite and `bench/soak.py` then compare.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from tests.realtime.test_realtime import run_sensor_once
+from tests.replication.helpers import ROOMY, log, replicate_all
+from tests.webhooks.helpers import NEW_SECRET, receiver_env, receiver_process
+from tests.zoho_client.conftest import settings_for
+from tsh_db.schema import tds_sync_queue
+from tsh_pipelines.entities import BY_NAME
+from tsh_pipelines.sync.replicate import FULL_REFRESH, INCREMENTAL, RANGE, sync_entity
+from tsh_pipelines.zoho import ZohoClient
+from zoho_sandbox.process import SandboxProcess
+
+# Sales orders fire no webhook in Zoho: their deletes reach us only through a full refresh,
+# so chaos leaves them alone and the calm cadence can be judged without one.
+CHAOS_ENTITIES = ["items", "stock", "contacts", "invoices", "bills", "creditnotes", "pricebooks"]
+SMALL = {"items": 60, "customers": 20, "vendors": 4, "invoices": 120, "bills": 20,
+         "creditnotes": 10, "salesorders": 10, "inventory_only_items": 3}  # fmt: skip
+OPEN = ("pending", "claimed", "processing", "failed")
+
+
+@contextmanager
+def live_world(db_url: str, logs: Path, seed: int, **sandbox: Any) -> Iterator[SandboxProcess]:
+    """A receiver process on `db_url` and a sandbox that delivers its webhooks to it."""
+    with receiver_process(receiver_env(db_url), logs / f"receiver-{seed}.log") as receiver:
+        hooks = f"{receiver.base_url}/api/zoho/webhooks"
+        options = {**SMALL, **ROOMY, "webhook_backoff": 0.1, **sandbox}
+        with SandboxProcess(seed=seed, webhook_url=hooks, webhook_secret=NEW_SECRET,
+                            **options) as sb:  # fmt: skip
+            yield sb
+
+
+@dataclass
+class Churn:
+    sandbox: SandboxProcess
+    engine: Engine
+    db_url: str
+    seed: int
+    errors: list[str] = field(default_factory=list)
+    syncs: int = 0
+    applies: int = 0
+
+    def run(self, seconds: float, rate: float = 0.15) -> None:
+        replicate_all(self.sandbox, self.engine, INCREMENTAL)  # the initial load, calm
+        self.sandbox.chaos(seed=self.seed, rate=rate, entities=CHAOS_ENTITIES)
+        stop = threading.Event()
+        workers = [threading.Thread(target=self._loop, args=(stop, fn), daemon=True)
+                   for fn in (self._sync_round, self._apply_round)]  # fmt: skip
+        for w in workers:
+            w.start()
+        time.sleep(seconds)
+        self.sandbox.stop_chaos()
+        stop.set()
+        for w in workers:
+            w.join(timeout=300)
+
+    def _loop(self, stop: threading.Event, step: Callable[[int], None]) -> None:
+        n = 0
+        while not stop.is_set():
+            try:
+                step(n)
+            except Exception as exc:  # kept for the test to show, never swallowed
+                self.errors.append(f"{step.__name__}: {type(exc).__name__}: {exc}")
+            n += 1
+
+    def _sync_round(self, n: int) -> None:
+        mode = (INCREMENTAL, FULL_REFRESH, RANGE)[n % 3]
+        if mode == RANGE:  # a backfill of a few months, as the UI launches one
+            with ZohoClient(settings_for(self.sandbox, **ROOMY), self.engine) as client:
+                sync_entity(
+                    client,
+                    self.engine,
+                    BY_NAME["invoices"],
+                    mode=RANGE,
+                    date_start=date(2025, 6, 1),
+                    date_end=date(2025, 9, 30),
+                    log=log,
+                )
+        else:
+            replicate_all(self.sandbox, self.engine, mode)
+        self.syncs += 1
+
+    def _apply_round(self, _: int) -> None:
+        self.applies += len(run_sensor_once(self.sandbox, self.db_url))
+        time.sleep(0.2)
+
+
+def open_events(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(
+            select(func.count()).select_from(tds_sync_queue)
+            .where(tds_sync_queue.c.status.in_(OPEN))
+        )  # fmt: skip
+
+
+def settle(sandbox: SandboxProcess, engine: Engine, db_url: str, timeout: float = 120) -> float:
+    """The documented cadence after chaos: deliveries and queue drain, then the next
+    incremental sync. Returns the seconds it took."""
+    started = time.monotonic()
+    deadline = started + timeout
+    while time.monotonic() < deadline:
+        delivering = sandbox.stats()["webhooks"]["pending"]
+        ran = run_sensor_once(sandbox, db_url)
+        if not delivering and not ran and not open_events(engine):
+            break
+        time.sleep(0.2)
+    replicate_all(sandbox, engine, INCREMENTAL)
+    return time.monotonic() - started
