@@ -97,10 +97,18 @@ def consumer_price_finding(engine: Engine) -> Finding:
             .where(price_lists.c.code == CONSUMER_CODE, price_lists.c.deleted_at.is_(None))
         ).first()  # fmt: skip
         if plist is None or (plist.currency_code or "").upper() != "IQD":
-            problem = "is missing" if plist is None else f"is in {plist.currency_code}, not IQD"
-            summary = f"price list {CONSUMER_CODE} {problem}"
+            live = [f"{r.name} ({r.code})" for r in conn.execute(
+                select(price_lists.c.name, price_lists.c.code)
+                .where(price_lists.c.deleted_at.is_(None)).order_by(price_lists.c.code)
+            )]  # fmt: skip
+            summary = (
+                f"no live price list has code {CONSUMER_CODE} (CONSUMER_PRICELIST_CODE), so the "
+                f"consumer app shows nothing; live price lists: {', '.join(live) or 'none'}"
+                if plist is None else
+                f"price list {CONSUMER_CODE} is in {plist.currency_code}, not IQD"
+            )  # fmt: skip
             return Finding("consumer_price_list_complete", "product_prices", ERROR, summary,
-                           {"price_list": CONSUMER_CODE})  # fmt: skip
+                           {"price_list": CONSUMER_CODE, "live_price_lists": live})  # fmt: skip
         priced = and_(
             product_prices.c.product_zoho_id == products.c.zoho_id,
             product_prices.c.price_list_zoho_id == plist.zoho_id,

@@ -61,23 +61,31 @@ class Churn:
     syncs: int = 0
     applies: int = 0
 
+    workers: list[threading.Thread] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
     def run(self, seconds: float, rate: float = 0.15) -> None:
+        self.start(rate)
+        time.sleep(seconds)
+        self.stop()
+
+    def start(self, rate: float) -> None:
         replicate_all(self.sandbox, self.engine, INCREMENTAL)  # the initial load, calm
         self.sandbox.chaos(seed=self.seed, rate=rate, entities=CHAOS_ENTITIES)
-        stop = threading.Event()
-        workers = [threading.Thread(target=self._loop, args=(stop, fn), daemon=True)
-                   for fn in (self._sync_round, self._apply_round)]  # fmt: skip
-        for w in workers:
+        self.workers = [threading.Thread(target=self._loop, args=(fn,), daemon=True)
+                        for fn in (self._sync_round, self._apply_round)]  # fmt: skip
+        for w in self.workers:
             w.start()
-        time.sleep(seconds)
+
+    def stop(self) -> None:
         self.sandbox.stop_chaos()
-        stop.set()
-        for w in workers:
+        self.stopping.set()
+        for w in self.workers:
             w.join(timeout=300)
 
-    def _loop(self, stop: threading.Event, step: Callable[[int], None]) -> None:
+    def _loop(self, step: Callable[[int], None]) -> None:
         n = 0
-        while not stop.is_set():
+        while not self.stopping.is_set():
             try:
                 step(n)
             except Exception as exc:  # kept for the test to show, never swallowed

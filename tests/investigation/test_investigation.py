@@ -184,3 +184,18 @@ def _give_every_stocked_product_a_consumer_price(engine: Engine) -> None:
             {"price_list_zoho_id": consumer, "product_zoho_id": z, "price": 1000,
              "currency": "IQD", "synced_at": utcnow(), "deleted_at": None} for z in ids
         ], ["price_list_zoho_id", "product_zoho_id"])  # fmt: skip
+
+
+def test_no_live_price_list_with_the_consumer_code_is_said_plainly(
+    fresh_sandbox: SandboxProcess, db_url: str, engine: Engine, channels: tuple[Sink, Mailbox]
+) -> None:
+    replicate_all(fresh_sandbox, engine)
+    with engine.begin() as conn:  # the Consumer book deleted in Zoho, and no new one yet
+        consumer = price_lists.c.code == "consumer_iqd"
+        conn.execute(update(price_lists).where(consumer).values(deleted_at=utcnow()))
+    evals, _ = investigate(fresh_sandbox, db_url)
+    check = evals["consumer_price_list_complete"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    meta = {k: v.value for k, v in check.metadata.items()}
+    assert "no live price list has code consumer_iqd" in check.description
+    assert "Wholesale (wholesale_usd)" in ", ".join(meta["live_price_lists"])
