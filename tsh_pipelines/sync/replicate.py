@@ -82,6 +82,7 @@ def sync_entity(
         totals.details_fetched += len(details)
         totals.line_items += items
         note_page(totals, entity, rows, seen, listing)
+        seen.update(gone)  # confirmed already: not to be asked for again
         log.info("%s: page %d, %s rows", entity.name, totals.pages, f"{totals.records:,}")
     if mode == FULL_REFRESH:
         confirm_deletes(client, engine, entity, seen, totals, date_start, date_end, log)
