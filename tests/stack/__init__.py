@@ -1,0 +1,1 @@
+"""`make stack-test`: the production compose stack, built and run for real (not in `make test`)."""
