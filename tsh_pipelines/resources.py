@@ -14,7 +14,11 @@ from tsh_pipelines.zoho.settings import SANDBOX_URL
 
 
 class DatabaseResource(dg.ConfigurableResource):
-    """The replica. Empty `url` means DATABASE_URL, else the embedded SQLite file."""
+    """The replica. Empty `url` means DATABASE_URL, else the embedded SQLite file.
+
+    Deployed, `url` is `EnvVar("DATABASE_URL")`: the URL carries the role's password, and
+    Dagster shows a resource's plain config values in the UI but only the name of an EnvVar.
+    """
 
     url: str = ""
 
@@ -52,10 +56,14 @@ class ZohoResource(dg.ConfigurableResource):
 
 
 def default_resources() -> dict[str, dg.ConfigurableResource]:
-    """Secrets as EnvVar (never shown in the UI); URLs read at load time, defaulting to the
-    local sandbox; limits from the environment when a client is made."""
+    """Secrets as EnvVar (never shown in the UI or run config): DATABASE_URL, which holds a
+    password, and the Zoho credentials. Zoho URLs are read at load time, defaulting to the
+    local sandbox; limits come from the environment when a client is made."""
+    # Without DATABASE_URL the embedded SQLite file is meant, and an EnvVar of an unset
+    # variable would fail every run instead.
+    database_url = dg.EnvVar("DATABASE_URL") if os.environ.get("DATABASE_URL") else ""
     return {
-        "database": DatabaseResource(url=os.environ.get("DATABASE_URL", "")),
+        "database": DatabaseResource(url=database_url),
         "zoho": ZohoResource(
             client_id=dg.EnvVar("ZOHO_CLIENT_ID"),
             client_secret=dg.EnvVar("ZOHO_CLIENT_SECRET"),

@@ -17,19 +17,22 @@ from tsh_db.engine import get_engine
 from tsh_webhooks.metrics import Metrics
 from tsh_webhooks.ops import admin_router, open_router
 from tsh_webhooks.receiver import router as webhook_router
+from tsh_webhooks.rejections import Rejections
 from tsh_webhooks.settings import Settings
+from tsh_webhooks.signature import Verifier
 
 log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 Receives Zoho Books and Inventory webhooks and serves the sync status.
 
-Each delivery is verified (`X-Zoho-Webhook-Signature`, HMAC-SHA256 of the raw body under one
-of `ZOHO_WEBHOOK_SECRETS`), deduplicated, and written to `tds_inbox_events` together with
-its `tds_sync_queue` row in one transaction; the 2xx comes only after the commit, and a 503
-with `Retry-After` when the database is down, so Zoho redelivers and nothing is lost. The
-ops endpoints need `Authorization: Bearer <ADMIN_API_TOKEN>`; `/health` and `/metrics` are
-open.
+Each delivery is verified (`X-Zoho-Webhook-Signature`: HMAC-SHA256 under one of
+`ZOHO_WEBHOOK_SECRETS` of the sorted query parameters and form fields and the JSON body, as
+Zoho Finance signs), deduplicated, and written to `tds_inbox_events` together with its
+`tds_sync_queue` row in one transaction; the 2xx comes only after the commit, and a 503 with
+`Retry-After` when the database is down, so Zoho redelivers and nothing is lost. Refused
+deliveries are listed by `GET /api/zoho/webhooks/rejections`. The ops endpoints need
+`Authorization: Bearer <ADMIN_API_TOKEN>`; `/health` and `/metrics` are open.
 """
 
 
@@ -39,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = get_engine(settings.engine_url)
     app.state.metrics = Metrics(app.state.engine)
+    app.state.verifier = Verifier(settings.webhook_secrets)
+    app.state.rejections = Rejections()
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(PoolTimeout, _database_error)
     app.include_router(webhook_router)

@@ -1,43 +1,63 @@
 """From an HTTP request to a verified, parsed delivery, or a 4xx that says what to fix.
 
-The checks run cheapest-and-safest first: the route and event need no body; the size limit
-is enforced before and while reading; the signature is checked on the raw bytes before the
-body is parsed, so unsigned input never reaches the JSON parser or the database.
+The checks run cheapest-and-safest first: the route and the query need no body; the size
+limit is enforced before and while reading; the signature is checked on the raw bytes
+before any JSON is parsed, so unsigned input never reaches the JSON parser or the database.
+
+What a signature must cover: every query parameter the receiver acts on (`ACTED_ON`) and
+the route. Zoho signs the query but not the path, so the route is covered either by a signed
+`route` parameter equal to the path's route, or by a JSON body whose record key only that
+route takes (`{"invoice": …}` can only be an invoice). Products and stock both carry an
+`item`, and a bare record or entity parameters name their record only by an id field that
+other records carry too (a credit note has an `invoice_id`): those need `route`. A captured
+delivery replayed with another event or on another route is therefore refused.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from tsh_pipelines.entities import BY_ROUTE, Entity
 
-SIGNATURE_HEADER = "X-Zoho-Webhook-Signature"
 EVENTS = ("created", "edited", "deleted")
+ACTED_ON = ("event", "route")
+EVENT_HEADER = "X-ZOHO-Event"  # Zoho Commerce's, e.g. salesorder.delivered
+# Header verbs that are not an edit; anything else (updated, delivered, paid…) is an edit.
+HEADER_VERBS = {"created": "created", "create": "created", "added": "created",
+                "deleted": "deleted", "delete": "deleted", "removed": "deleted"}  # fmt: skip
 MAX_ID_LENGTH = 32  # tds_inbox_events.entity_id
 VERSION_FIELD = "last_modified_time"
 # Marks the event_id of a delivery without a version (tds_inbox_events.event_id is 64 long).
 ID_ONLY_PREFIX = "id-only:"
+# Where an entity-parameter (form fields) body keeps its fields beside the id.
+ENTITY_PARAMETERS = "entity_parameters"
+ROUTES_BY_KEY = Counter(e.record_key for e in BY_ROUTE.values())
 
 
 class Rejected(Exception):  # noqa: N818 - reads as "raise Rejected(...)", like HTTPException
-    """A delivery the receiver refuses; `outcome` is the metrics label."""
+    """A delivery the receiver refuses; `outcome` is the metrics label.
+
+    `reason` is what the rejections list keeps: like `detail` but never quoting the body.
+    """
 
     def __init__(
-        self, status: int, outcome: str, detail: str, headers: Mapping[str, str] | None = None
-    ) -> None:
+        self, status: int, outcome: str, detail: str, headers: Mapping[str, str] | None = None,
+        reason: str | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(detail)
         self.status, self.outcome, self.detail = status, outcome, detail
         self.headers = dict(headers or {})
+        self.reason = reason or detail
 
     def response(self) -> JSONResponse:
         return JSONResponse({"detail": self.detail}, self.status, headers=self.headers)
@@ -66,14 +86,76 @@ def entity_for(route: str) -> Entity:
         ) from None  # fmt: skip
 
 
-def check_event(event: str) -> str:
-    if event not in EVENTS:
+def query_pairs(query: str) -> list[tuple[str, str]]:
+    try:
+        return parse_qsl(query, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise Rejected(400, "invalid", "The query string is not URL-encoded UTF-8.") from None
+
+
+def acted_on(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """The query parameters the receiver acts on, each at most once, `event` known."""
+    found: dict[str, str] = {}
+    for key, value in pairs:
+        if key in ACTED_ON:
+            if key in found:
+                raise Rejected(
+                    422, "invalid",
+                    f"The query parameter {key} is given more than once; give it once.",
+                )  # fmt: skip
+            found[key] = value
+    event = found.get("event")
+    if event is not None and event not in EVENTS:
         raise Rejected(
             422, "invalid",
-            f"Unknown event {event!r}: set the webhook's query parameter event to one of "
-            f"{', '.join(EVENTS)} (or leave it out for edited).",
+            f"Unknown event {event!r:.40}: set the webhook's query parameter event to one of "
+            f"{', '.join(EVENTS)} (or leave it out: then {EVENT_HEADER} or the method decides).",
         )  # fmt: skip
-    return event
+    return found
+
+
+def resolve_event(
+    signed: Mapping[str, str], header: str | None, method: str, entity: Entity
+) -> tuple[str, str]:
+    """(event, where it came from): the signed `event` parameter, else an `X-ZOHO-Event`
+    header (`invoice.deleted`), else the method (DELETE is a delete)."""
+    if "event" in signed:
+        return signed["event"], "query"
+    if header and header.strip():
+        kind, _, verb = header.strip().lower().rpartition(".")
+        if kind and kind != entity.record_key:
+            raise Rejected(
+                422, "invalid",
+                f"{EVENT_HEADER} {header.strip()!r:.60} is about {kind!r:.40} records; this "
+                f"route takes {entity.record_key!r}. Point the webhook at the right route.",
+            )  # fmt: skip
+        return HEADER_VERBS.get(verb, "edited"), "header"
+    return ("deleted" if method == "DELETE" else "edited"), "method"
+
+
+def check_route(route: str, entity: Entity, signed: Mapping[str, str], names_key: bool) -> None:
+    """The signature must cover the route: see the module docstring."""
+    if "route" in signed:
+        if signed["route"] != route:
+            raise Rejected(
+                401, "unauthorized",
+                f"This delivery is signed for route {signed['route']!r:.40}, not {route!r}: a "
+                "delivery is accepted only on the route it was signed for.",
+            )  # fmt: skip
+        return
+    if names_key and ROUTES_BY_KEY[entity.record_key] == 1:
+        return
+    shared = [r for r, e in sorted(BY_ROUTE.items()) if e.record_key == entity.record_key]
+    why = (
+        f"records under {entity.record_key!r} go to {' and '.join(shared)}"
+        if names_key
+        else "a bare record or entity parameters name their record only by an id field"
+    )
+    raise Rejected(
+        401, "unauthorized",
+        f"The signature does not cover the route: {why}. Add the query parameter "
+        f"route={route} to the Zoho webhook, next to event.",
+    )  # fmt: skip
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -95,55 +177,6 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def signature_matches(body: bytes, header: str | None, secrets: Sequence[str]) -> bool:
-    """Constant-time check of the hex HMAC-SHA256 of the raw body against every secret.
-
-    Every secret is tried (no early exit) so the timing does not tell which one matched;
-    several secrets let a rotation accept the old and the new secret side by side.
-    """
-    if not header:
-        return False
-    given = header.strip().lower().encode()
-    matched = False
-    for secret in secrets:
-        expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest().encode()
-        matched |= hmac.compare_digest(expected, given)
-    return matched
-
-
-def verify(body: bytes, header: str | None, secrets: Sequence[str]) -> None:
-    if not secrets:
-        raise Rejected(
-            401, "unauthorized",
-            "The receiver has no webhook secret: ZOHO_WEBHOOK_SECRETS is not set. Set it to the "
-            "secret configured on the Zoho webhook and restart the receiver.",
-        )  # fmt: skip
-    if not signature_matches(body, header, secrets):
-        what = "wrong" if header else "missing"
-        raise Rejected(
-            401, "unauthorized",
-            f"The {SIGNATURE_HEADER} header is {what}. It must be the hex HMAC-SHA256 of the "
-            "raw body under the webhook's secret; check that the Zoho webhook's secret is one "
-            "of ZOHO_WEBHOOK_SECRETS.",
-        )  # fmt: skip
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def parse(body: bytes) -> Any:
-    try:
-        # NaN/Infinity are Python extensions to JSON that PostgreSQL's jsonb refuses.
-        return json.loads(body, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
-        raise Rejected(
-            400, "invalid",
-            f"The body is not valid JSON ({exc}). Send the record as a JSON object with "
-            "Content-Type: application/json.",
-        ) from None  # fmt: skip
-
-
 def record_id(payload: Any, route: str, entity: Entity) -> str:
     """The Zoho id of the record under the entity's record key, as text."""
     key, id_field = entity.record_key, entity.id_field
@@ -154,7 +187,9 @@ def record_id(payload: Any, route: str, entity: Entity) -> str:
         raise Rejected(
             422, "invalid",
             f"No {key!r} object in the body (found: {found}). The {route} webhook must send "
-            f"{shape}; set the Zoho webhook's payload to the module's default JSON.",
+            f"{shape}, a bare record with {id_field!r}, or {id_field} as a form field; set the "
+            "Zoho webhook's payload to the module's default JSON.",
+            reason=f"no {key!r} record in the body",
         )  # fmt: skip
     raw = record.get(id_field)
     # Zoho ids come as strings or as numbers past 2^53; json keeps big integers exact.
@@ -166,6 +201,7 @@ def record_id(payload: Any, route: str, entity: Entity) -> str:
             f"The {key!r} record has no usable {id_field!r} (got {raw!r:.60}). It must be the "
             f"Zoho id as a string or whole number of at most {MAX_ID_LENGTH} characters: "
             f"{shape}.",
+            reason=f"the {key!r} record has no usable {id_field!r}",
         )  # fmt: skip
     return raw.strip()
 
@@ -174,15 +210,16 @@ def record_version(payload: dict[str, Any], entity: Entity) -> str | None:
     """The record's `last_modified_time` as sent, or None for an id-only delivery.
 
     Zoho's entity-parameter webhooks send only the id (`{"item": {"item_id": "1"}}`): such a
-    body is the same bytes for every edit, so it carries no identity of the change.
+    body is the same bytes for every edit, so it carries no identity of the change. Entity
+    parameters kept beside the id may carry the time: it still tells repeats apart.
     """
     raw = payload[entity.record_key].get(VERSION_FIELD)  # record_id checked the record
+    if raw is None and isinstance(payload.get(ENTITY_PARAMETERS), dict):
+        raw = payload[ENTITY_PARAMETERS].get(VERSION_FIELD)
     return raw.strip() if isinstance(raw, str) and raw.strip() else None
 
 
-def event_id(
-    route: str, event: str, entity_id: str, version: str | None, body: bytes = b""
-) -> str:
+def event_id(route: str, event: str, entity_id: str, version: str | None, body: bytes = b"") -> str:
     """The inbox's unique `event_id`: a dedupe key when the record says which version it is.
 
     With a version, sha256 of route, record id, event, `last_modified_time` and the body: a

@@ -31,6 +31,32 @@ class DeliveryResult(BaseModel):
     event: Literal["created", "edited", "deleted"]
 
 
+class Rejection(BaseModel):
+    at: datetime = Field(description="When it was refused (UTC).")
+    method: str
+    route: str = Field(description="The path segment after /api/zoho/webhooks/, as sent.")
+    status: int = Field(description="The HTTP status answered.")
+    outcome: str = Field(description="The metrics label: unauthorized, invalid, too_large...")
+    reason: str = Field(description="What was wrong and what to change; never body content.")
+    signature: str | None = Field(
+        description="How X-Zoho-Webhook-Signature was written: hex, base64, missing or "
+        "unreadable; null when refused before the signature was read."
+    )
+    signature_variants_tried: list[str] = Field(
+        description="The signed strings compared: the Zoho scheme (sorted query parameters and "
+        "form fields, then the JSON body) and, when no acted-on parameter is sent, the raw body."
+    )
+    content_type: str | None
+    body_bytes: int | None = Field(description="Bytes read; null when refused before reading.")
+    body_type: str | None = Field(description="json, jsonstring or fields, once known.")
+    query_parameters: list[str] = Field(description="The query parameter names (no values).")
+
+
+class Rejections(BaseModel):
+    kept: int = Field(description="How many refusals this receiver process keeps in memory.")
+    rejections: list[Rejection] = Field(description="Newest first.")
+
+
 class ReplayRequest(BaseModel):
     """Exactly one selector."""
 

@@ -1,5 +1,5 @@
-"""Ops endpoints: open health and metrics, and the admin-token-protected sync status API
-and dead-letter replay."""
+"""Ops endpoints: open health and metrics, and the admin-token-protected sync status API,
+the refused deliveries and dead-letter replay."""
 
 from __future__ import annotations
 
@@ -25,11 +25,13 @@ from tsh_webhooks.models import (
     Health,
     InboxStats,
     InvestigationDashboard,
+    Rejections,
     ReplayRequest,
     ReplayResult,
     SyncRuns,
     SyncStats,
 )
+from tsh_webhooks.rejections import KEPT
 from tsh_webhooks.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -126,6 +128,19 @@ def sync_runs(
 def inbox_stats(conn: Conn) -> InboxStats:
     """Inbox events received in the last 24 hours, and the share completed."""
     return stats.inbox_stats(conn)
+
+
+@admin_router.get("/api/zoho/webhooks/rejections", response_model=Rejections, responses=AUTH_ERRORS)
+def rejections(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=KEPT, description="How many, newest first.")] = 50,
+) -> Rejections:
+    """The last deliveries this receiver process refused (kept in memory, per process): time,
+    route, status and reason, how the signature was written and which signed strings were
+    tried, content type, body type and size, the query parameter names. Never the body, a
+    header value or a secret. The first place to look when a Zoho webhook does not arrive."""
+    kept = request.app.state.rejections
+    return Rejections(kept=kept.kept, rejections=kept.recent(limit))
 
 
 @admin_router.get(

@@ -10,6 +10,7 @@ import uvicorn
 
 from .app import create_app
 from .config import DEMO_CREDENTIALS, SandboxConfig
+from .deliveries import EVENT_IN, METHODS, SIGNINGS
 from .webhooks import BODIES, DeliveryPolicy, WebhookPolicyError
 
 INT_OPTIONS = (
@@ -61,7 +62,20 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Sandb
         dest="webhook_body",
         choices=BODIES,
         default=defaults.webhook_body,
-        help="full records, or an entity-parameter body with only the id",
+        help="json ({record_key: record}), jsonstring (JSONString=<json> form) or fields "
+        "(entity parameters as a form); full and id_only are the old names, as json",
+    )
+    parser.add_argument("--webhook-id-only", action="store_true", help="send only the id")
+    for name, choices in (("method", METHODS), ("signing", SIGNINGS), ("event_in", EVENT_IN)):
+        parser.add_argument(
+            f"--webhook-{name.replace('_', '-')}", dest=f"webhook_{name}", choices=choices,
+            default=getattr(defaults, f"webhook_{name}"),
+        )  # fmt: skip
+    parser.add_argument(
+        "--webhook-no-route-param", action="store_true", help="send no ?route= parameter"
+    )
+    parser.add_argument(
+        "--webhook-params", default="", help="extra query parameters, e.g. 'source=zoho&org=1'"
     )
     parser.add_argument(
         "--no-limits",

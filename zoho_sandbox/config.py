@@ -43,7 +43,15 @@ class SandboxConfig:
     webhook_retries: int = 8
     webhook_backoff: float = 0.5
     # delivery misbehaviour at start (POST /_sandbox/webhooks changes it at run time)
-    webhook_body: str = "full"  # full | id_only
+    webhook_body: str = "json"  # json | jsonstring | fields (full | id_only: the old names)
+    webhook_id_only: bool = False
+    # how the Zoho webhook form is filled in: method, signing, where the event goes,
+    # whether ?route= is sent, extra query parameters (a query string)
+    webhook_method: str = "POST"
+    webhook_signing: str = "zoho"  # zoho | raw
+    webhook_event_in: str = "query"  # query | header
+    webhook_no_route_param: bool = False
+    webhook_params: str = ""
     webhook_repeat_rate: float = 0.0
     webhook_reorder_ms: int = 0
     webhook_drop_rate: float = 0.0

@@ -167,8 +167,10 @@ class SandboxProcess:
         return self._post("/_sandbox/chaos", {"stop": True})
 
     def webhooks(self, **kw: Any) -> dict[str, Any]:
-        """`webhooks(body="id_only", repeat_rate=0.2, reorder_ms=500, drop_rate=0.1,
-        seed=1)`; no arguments restores well-behaved deliveries."""
+        """`webhooks(body="jsonstring", id_only=True, method="PUT", signing="raw",
+        event_in="header", route_param=False, params={"k": "v"}, repeat_rate=0.2,
+        reorder_ms=500, drop_rate=0.1, seed=1)`; no arguments restores well-behaved
+        deliveries (JSON, POST, Zoho's signature, ?event=&route=)."""
         return self._post("/_sandbox/webhooks", kw)
 
     def stats(self) -> dict[str, Any]:

@@ -1,4 +1,7 @@
-"""Zoho-style webhook deliveries: one POST per changed record, signed, retried in background.
+"""Zoho-style webhook deliveries: one request per changed record, signed, retried in background.
+
+Each is shaped and signed as a Zoho webhook form configures it (`deliveries.py`: method, body
+type, `event` and `route` query parameters, the facts file's signature).
 
 Like Zoho under load, deliveries can be made to misbehave (CLI flags or
 `POST /_sandbox/webhooks`): id-only bodies, repeats, random delays that reorder them, drops.
@@ -7,9 +10,6 @@ Like Zoho under load, deliveries can be made to misbehave (CLI flags or
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import json
 import math
 import random
 from dataclasses import asdict, dataclass
@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from . import deliveries
 from .config import SandboxConfig
 
 ROUTES = {
@@ -28,8 +29,8 @@ ROUTES = {
     "stock": "stock",
     "pricebooks": "prices",
 }  # sales orders fire no webhook
-SIGNATURE_HEADER = "X-Zoho-Webhook-Signature"
-BODIES = ("full", "id_only")
+SIGNATURE_HEADER = deliveries.SIGNATURE_HEADER
+BODIES = deliveries.BODIES
 
 
 class WebhookPolicyError(ValueError):
@@ -40,7 +41,13 @@ class WebhookPolicyError(ValueError):
 class DeliveryPolicy:
     """How deliveries misbehave; the defaults are a well-behaved sender."""
 
-    body: str = "full"  # full | id_only (an entity-parameter body carrying just the id)
+    body: str = "json"  # json | jsonstring | fields (full | id_only: the old names, as json)
+    id_only: bool = False  # an entity-parameter body carrying just the id
+    method: str = "POST"  # POST | PUT | DELETE
+    signing: str = "zoho"  # zoho (query + form fields + JSON, sorted) | raw (the body alone)
+    event_in: str = "query"  # query: ?event=…; header: X-ZOHO-Event: item.edited
+    route_param: bool = True  # ?route=<route>, as the README's webhook form sets it
+    params: str = ""  # extra query parameters, a query string
     repeat_rate: float = 0.0  # share of deliveries sent twice, identical bytes
     reorder_ms: int = 0  # each delivery waits a random 0..reorder_ms first
     drop_rate: float = 0.0  # share never sent at all
@@ -49,8 +56,12 @@ class DeliveryPolicy:
     @classmethod
     def parse(cls, body: dict[str, Any]) -> DeliveryPolicy:
         try:
+            shape = deliveries.shape(body)
+        except ValueError as exc:
+            raise WebhookPolicyError(str(exc)) from None
+        try:
             policy = cls(
-                body=str(body.get("body", "full")),
+                **shape,
                 repeat_rate=float(body.get("repeat_rate", 0.0)),
                 reorder_ms=int(body.get("reorder_ms", 0)),
                 drop_rate=float(body.get("drop_rate", 0.0)),
@@ -58,8 +69,6 @@ class DeliveryPolicy:
             )
         except (TypeError, ValueError) as exc:
             raise WebhookPolicyError("rates must be numbers, reorder_ms and seed integers") from exc
-        if policy.body not in BODIES:
-            raise WebhookPolicyError(f"body must be one of {', '.join(BODIES)}")
         rates = (policy.repeat_rate, policy.drop_rate)
         if not all(math.isfinite(r) and 0 <= r <= 1 for r in rates):
             raise WebhookPolicyError("repeat_rate and drop_rate must be within 0..1")
@@ -72,16 +81,18 @@ class DeliveryPolicy:
         return cls.parse(
             {
                 "body": cfg.webhook_body,
+                "id_only": cfg.webhook_id_only,
+                "method": cfg.webhook_method,
+                "signing": cfg.webhook_signing,
+                "event_in": cfg.webhook_event_in,
+                "route_param": not cfg.webhook_no_route_param,
+                "params": cfg.webhook_params,
                 "repeat_rate": cfg.webhook_repeat_rate,
                 "reorder_ms": cfg.webhook_reorder_ms,
                 "drop_rate": cfg.webhook_drop_rate,
                 "seed": cfg.webhook_seed,
             }
         )
-
-
-def sign(secret: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 class WebhookSender:
@@ -111,10 +122,7 @@ class WebhookSender:
         if self.url is None or route is None:
             return
         policy = self.policy
-        if policy.body == "id_only":
-            id_key = f"{record_key}_id"
-            record = {id_key: record.get(id_key)}  # the id keeps its type: text or number
-        body = json.dumps({record_key: record}, ensure_ascii=False, separators=(",", ":")).encode()
+        request = deliveries.build(policy, route, event, record_key, record, self.secret)
         # fixed draw order per change, whatever the rates: a seed always replays the same way
         dropped = self.rng.random() < policy.drop_rate
         repeated = self.rng.random() < policy.repeat_rate
@@ -127,17 +135,14 @@ class WebhookSender:
         for delay in delays[:copies]:
             self.delayed += 1 if delay > 0 else 0
             task = asyncio.get_running_loop().create_task(
-                self._deliver(f"{self.url}/{route}?event={event}", body, delay)
+                self._deliver(request.url(f"{self.url}/{route}"), request, delay)
             )
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
 
-    async def _deliver(self, url: str, body: bytes, delay: float = 0.0) -> None:
+    async def _deliver(self, url: str, req: deliveries.Request, delay: float = 0.0) -> None:
         if delay:
             await asyncio.sleep(delay)
-        headers = {"Content-Type": "application/json"}
-        if self.secret:
-            headers[SIGNATURE_HEADER] = sign(self.secret, body)
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=10.0)
         for attempt in range(self.retries + 1):
@@ -145,7 +150,9 @@ class WebhookSender:
                 await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
             self.attempts += 1
             try:
-                resp = await self._client.post(url, content=body, headers=headers)
+                resp = await self._client.request(
+                    req.method, url, content=req.body, headers=req.headers
+                )
                 if 200 <= resp.status_code < 300:
                     self.delivered += 1
                     return

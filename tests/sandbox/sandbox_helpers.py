@@ -3,12 +3,15 @@ file, Zoho error assertions and a local webhook sink."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
@@ -110,6 +113,28 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
 
 
+def body_of(raw: bytes) -> Any:
+    """The record a delivery carries, whatever its body type: JSON, `JSONString=` or fields."""
+    if raw.lstrip()[:1] in (b"{", b"["):
+        return json.loads(raw)
+    form = dict(parse_qsl(raw.decode(), keep_blank_values=True))
+    return json.loads(form["JSONString"]) if "JSONString" in form else form
+
+
+def zoho_signed(delivery: dict[str, Any], secret: str) -> bool:
+    """The facts file's scheme: query parameters and form fields sorted by key, key then
+    value, then the raw JSON body; hex HMAC-SHA256."""
+    raw = delivery["raw"]
+    pairs = parse_qsl(urlsplit(delivery["path"]).query, keep_blank_values=True)
+    is_json = raw.lstrip()[:1] in (b"{", b"[")
+    if not is_json:
+        pairs += parse_qsl(raw.decode(), keep_blank_values=True)
+    pairs.sort(key=lambda kv: kv[0])
+    message = "".join(k + v for k, v in pairs).encode() + (raw if is_json else b"")
+    expected = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return delivery["headers"].get("X-Zoho-Webhook-Signature") == expected
+
+
 class Sink:
     """Webhook receiver: answers 500 to the first `fail_first` deliveries, then 200."""
 
@@ -128,6 +153,7 @@ class Sink:
                     sink.received.append(
                         {
                             "path": self.path,
+                            "method": self.command,
                             "headers": dict(self.headers),
                             "raw": raw,
                             "status": 500 if failing else 200,
@@ -136,6 +162,8 @@ class Sink:
                     )
                 self.send_response(500 if failing else 200)
                 self.end_headers()
+
+            do_PUT = do_DELETE = do_POST  # noqa: N815 - Zoho's webhook form offers all three
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -148,7 +176,7 @@ class Sink:
     def delivered(self, path_prefix: str) -> list[dict[str, Any]]:
         with self.lock:
             return [
-                dict(r, body=json.loads(r["raw"]))
+                dict(r, body=body_of(r["raw"]))
                 for r in self.received
                 if r["status"] == 200 and r["path"].startswith(path_prefix)
             ]

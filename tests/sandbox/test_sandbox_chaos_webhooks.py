@@ -3,15 +3,20 @@ drops), and deleting / re-creating the Consumer price book."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.sandbox.sandbox_helpers import SMALL, Sink, Zoho, assert_zoho_error, wait_for
+from tests.sandbox.sandbox_helpers import (
+    SMALL,
+    Sink,
+    Zoho,
+    assert_zoho_error,
+    wait_for,
+    zoho_signed,
+)
 from zoho_sandbox.__main__ import parse_args
 from zoho_sandbox.config import SandboxConfig
 from zoho_sandbox.process import SandboxProcess
@@ -53,23 +58,25 @@ def _settled(sb: SandboxProcess) -> dict[str, Any]:
 
 
 def _signed(delivery: dict[str, Any]) -> bool:
-    expected = hmac.new(SECRET.encode(), delivery["raw"], hashlib.sha256).hexdigest()
-    return delivery["headers"].get("X-Zoho-Webhook-Signature") == expected
+    return zoho_signed(delivery, SECRET)
 
 
 def test_id_only_bodies(sb: SandboxProcess, receiver: Sink) -> None:
-    assert sb.webhooks(body="id_only")["webhooks"]["body"] == "id_only"
+    policy = sb.webhooks(body="id_only")["webhooks"]  # the old name: a JSON body, id only
+    assert (policy["body"], policy["id_only"]) == ("json", True)
     item = sb.mutate("items", "update")["records"][0]["id"]
     stock = sb.mutate("stock", "update")["records"][0]["id"]
     invoice = sb.mutate("invoices", "delete")["records"][0]["id"]
     _settled(sb)
     raws = {h["path"]: h for h in receiver.delivered("/hooks/")}
     assert (
-        raws["/hooks/products?event=edited"]["raw"] == b'{"item":{"item_id":"%s"}}' % item.encode()
+        raws["/hooks/products?event=edited&route=products"]["raw"]
+        == b'{"item":{"item_id":"%s"}}' % item.encode()
     )
     # stock deliveries carry Inventory records: the id stays a JSON number
-    assert raws["/hooks/stock?event=edited"]["raw"] == b'{"item":{"item_id":%s}}' % stock.encode()
-    deleted = raws["/hooks/invoices?event=deleted"]
+    stock_hook = raws["/hooks/stock?event=edited&route=stock"]
+    assert stock_hook["raw"] == b'{"item":{"item_id":%s}}' % stock.encode()
+    deleted = raws["/hooks/invoices?event=deleted&route=invoices"]
     assert deleted["body"] == {"invoice": {"invoice_id": invoice}}
     assert all(_signed(h) for h in raws.values())
 
@@ -119,7 +126,13 @@ def test_empty_body_restores_good_deliveries(sb: SandboxProcess, receiver: Sink)
     sb.webhooks(body="id_only", drop_rate=1.0)
     policy = sb.webhooks()["webhooks"]
     assert policy == {
-        "body": "full",
+        "body": "json",
+        "id_only": False,
+        "method": "POST",
+        "signing": "zoho",
+        "event_in": "query",
+        "route_param": True,
+        "params": "",
         "repeat_rate": 0.0,
         "reorder_ms": 0,
         "drop_rate": 0.0,
@@ -138,9 +151,16 @@ def test_bad_webhook_settings_are_refused(sb: SandboxProcess) -> None:
         {"repeat_rate": -0.1},
         {"reorder_ms": -5},
         {"seed": "x"},
+        {"method": "GET"},
+        {"signing": "md5"},
+        {"event_in": "body"},
+        {"route_param": "yes"},
+        {"id_only": 1},
+        {"params": 5},
+        {"params": "no-equals-sign"},
     ):
         assert sb._client.post("/_sandbox/webhooks", json=body).status_code == 400, body
-    assert sb.stats()["webhooks"]["policy"]["body"] == "full"
+    assert sb.stats()["webhooks"]["policy"]["body"] == "json"
 
 
 def test_cli_flags_set_the_start_policy() -> None:
@@ -181,10 +201,11 @@ def test_cli_flags_set_the_start_policy() -> None:
         webhook_reorder_ms=50,
     )
     sandbox = Sandbox(small)
-    assert sandbox.webhooks.policy.body == "id_only"
+    assert (sandbox.webhooks.policy.body, sandbox.webhooks.policy.id_only) == ("json", True)
     sandbox.webhooks.configure(type(sandbox.webhooks.policy)())
     sandbox.reset()  # reset goes back to what the flags said, not to the last POST
-    assert (sandbox.webhooks.policy.body, sandbox.webhooks.policy.reorder_ms) == ("id_only", 50)
+    policy = sandbox.webhooks.policy
+    assert (policy.id_only, policy.reorder_ms) == (True, 50)
 
 
 def test_consumer_price_book_deleted_and_recreated(sb: SandboxProcess, receiver: Sink) -> None:
@@ -218,8 +239,8 @@ def test_consumer_price_book_deleted_and_recreated(sb: SandboxProcess, receiver:
         (h["path"], h["body"]["pricebook"]["pricebook_id"])
         for h in receiver.delivered("/hooks/prices")
     ]
-    assert ("/hooks/prices?event=deleted", old["pricebook_id"]) in events
-    assert ("/hooks/prices?event=created", created["id"]) in events
+    assert ("/hooks/prices?event=deleted&route=prices", old["pricebook_id"]) in events
+    assert ("/hooks/prices?event=created&route=prices", created["id"]) in events
     assert all(_signed(h) for h in receiver.delivered("/hooks/prices"))
 
 

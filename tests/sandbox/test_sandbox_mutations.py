@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.sandbox.sandbox_helpers import SMALL, Sink, Zoho, assert_zoho_error, wait_for
+from tests.sandbox.sandbox_helpers import (
+    SMALL,
+    Sink,
+    Zoho,
+    assert_zoho_error,
+    wait_for,
+    zoho_signed,
+)
 from zoho_sandbox.process import SandboxProcess, free_port
 
 SECRET = "sandboxSecret123"
@@ -43,8 +49,7 @@ def zoho(hooked: SandboxProcess, initial: dict) -> Zoho:
 
 
 def _signed(delivery: dict[str, Any]) -> bool:
-    expected = hmac.new(SECRET.encode(), delivery["raw"], hashlib.sha256).hexdigest()
-    return delivery["headers"].get("X-Zoho-Webhook-Signature") == expected
+    return zoho_signed(delivery, SECRET)
 
 
 def test_update_bumps_time_and_sends_signed_webhook(
@@ -65,7 +70,7 @@ def test_update_bumps_time_and_sends_signed_webhook(
     )
     assert {h["body"]["invoice"]["invoice_id"] for h in hooks} == ids
     for hook in hooks:
-        assert hook["path"].endswith("?event=edited")
+        assert hook["path"].endswith("?event=edited&route=invoices")
         assert hook["headers"]["Content-Type"] == "application/json"
         assert _signed(hook)
         assert hook["body"]["invoice"]["line_items"]
@@ -93,7 +98,7 @@ def test_create_then_delete_contact(hooked: SandboxProcess, zoho: Zoho, sink: Si
 
     def events() -> list[str]:
         return sorted(
-            h["path"].split("event=")[1]
+            dict(parse_qsl(urlsplit(h["path"]).query))["event"]
             for h in sink.delivered("/hooks/customers")
             if h["body"]["contact"]["contact_id"] == rid
         )
@@ -123,7 +128,7 @@ def test_stock_update(hooked: SandboxProcess, zoho: Zoho, sink: Sink) -> None:
     assert item["stock_on_hand"] == result["records"][0]["stock_on_hand"]
     assert sum(w["warehouse_stock_on_hand"] for w in item["warehouses"]) == item["stock_on_hand"]
     hook = wait_for(lambda: sink.delivered("/hooks/stock"))
-    assert hook[0]["path"].endswith("?event=edited")
+    assert hook[0]["path"].endswith("?event=edited&route=stock") and _signed(hook[0])
     assert f'"item_id":{rid},' in hook[0]["raw"].decode()  # Inventory shape: numeric id
     assert hook[0]["body"]["item"]["warehouses"]
 

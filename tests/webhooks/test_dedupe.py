@@ -21,13 +21,31 @@ def set_status(engine: Engine, queue_id: int, status: str) -> None:
         )
 
 
+def test_a_replay_with_another_event_or_route_is_refused(
+    client: TestClient, app_engine: Engine
+) -> None:
+    """The captured headers of a real delivery, sent again with `event=deleted` or to the
+    stock route: the signature covers the query, so neither is accepted."""
+    first = post(client, "products", PRODUCT, event="edited")
+    assert first.status_code == 202
+    captured, query = dict(first.request.headers), first.request.url.query.decode()
+    assert "event=edited" in query
+    for path in (
+        f"/api/zoho/webhooks/products?{query.replace('event=edited', 'event=deleted')}",
+        f"/api/zoho/webhooks/stock?{query}",  # the very same signed query, another route
+    ):
+        replay = client.post(path, content=PRODUCT, headers=captured)
+        assert replay.status_code == 401, (path, replay.text)
+    assert counts(app_engine) == (1, 1)
+
+
 def test_route_id_event_and_version_make_the_dedupe_key(client: TestClient, app_engine: Engine):
     newer = PRODUCT.replace(b"2026-06-01T09:00", b"2026-06-01T09:05")
     other_record = body_for("item", "item_id", "77", last_modified_time="2026-06-01T09:00")
     answers = [
         post(client, "products", PRODUCT),
-        post(client, "products", PRODUCT, event="deleted"),
-        post(client, "stock", PRODUCT),  # same item, different work
+        post(client, "products", PRODUCT, event="deleted"),  # signed for deleted: a delete
+        post(client, "stock", PRODUCT),  # same item, different work, signed for stock
         post(client, "products", newer),  # a new edit moves last_modified_time
         post(client, "products", other_record),
     ]

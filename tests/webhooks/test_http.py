@@ -20,16 +20,16 @@ from tests.webhooks.helpers import (
     SIGNATURE,
     body_for,
     counts,
+    deliver,
+    hook_query,
     receiver_env,
     receiver_process,
     sign,
-    signed,
 )
 from tsh_db.engine import get_engine
 from tsh_db.schema import metadata, tds_inbox_events, tds_sync_queue
 
 MAX_BODY = 4096
-HOOKS = "/api/zoho/webhooks"
 
 
 @pytest.fixture(scope="module", params=DIALECTS)
@@ -58,40 +58,32 @@ def live(served: tuple[httpx.Client, Engine, Path]) -> tuple[httpx.Client, Engin
 def test_signatures_over_http(live: tuple[httpx.Client, Engine]) -> None:
     client, engine = live
     one, two, three = (body_for("item", "item_id", str(n)) for n in (1, 2, 3))
-    assert client.post(f"{HOOKS}/products", content=one, headers={}).status_code == 401
-    wrong = {SIGNATURE: sign(one, "notTheSecret12")}
-    assert client.post(f"{HOOKS}/products", content=one, headers=wrong).status_code == 401
+    assert deliver(client, "products", one, headers={}).status_code == 401
+    wrong = {SIGNATURE: sign(one, "notTheSecret12", hook_query("products"))}
+    assert deliver(client, "products", one, headers=wrong).status_code == 401
     assert counts(engine) == (0, 0)
     # Both secrets of a rotation are accepted.
-    assert (
-        client.post(f"{HOOKS}/products", content=two, headers=signed(two, OLD_SECRET)).status_code
-        == 202
-    )
-    assert (
-        client.post(
-            f"{HOOKS}/products", content=three, headers=signed(three, NEW_SECRET)
-        ).status_code
-        == 202
-    )
+    assert deliver(client, "products", two, OLD_SECRET, event="created").status_code == 202
+    assert deliver(client, "products", three, NEW_SECRET, event="edited").status_code == 202
     assert counts(engine) == (2, 2)
 
 
 @pytest.mark.parametrize(
-    ("path", "body", "status"),
+    ("route", "params", "body", "status"),
     [
-        (f"{HOOKS}/products", b"x" * (MAX_BODY + 1), 413),
-        (f"{HOOKS}/products", b"{not json", 400),
-        (f"{HOOKS}/products", body_for("contact", "contact_id"), 422),
-        (f"{HOOKS}/credit-notes", body_for("creditnote", "customer_id"), 422),
-        (f"{HOOKS}/orders", body_for("salesorder", "salesorder_id"), 404),
-        (f"{HOOKS}/products?event=modified", body_for("item", "item_id"), 422),
+        ("products", {}, b"x" * (MAX_BODY + 1), 413),
+        ("products", {}, b"{not json", 400),
+        ("products", {}, body_for("contact", "contact_id"), 422),
+        ("credit-notes", {}, body_for("creditnote", "customer_id"), 422),
+        ("orders", {}, body_for("salesorder", "salesorder_id"), 404),
+        ("products", {"event": "modified"}, body_for("item", "item_id"), 422),
     ],
 )
 def test_bad_deliveries_over_http_store_nothing(
-    live: tuple[httpx.Client, Engine], path: str, body: bytes, status: int
+    live: tuple[httpx.Client, Engine], route: str, params: dict, body: bytes, status: int
 ) -> None:
     client, engine = live
-    response = client.post(path, content=body, headers=signed(body))
+    response = deliver(client, route, body, **params)
     assert response.status_code == status, response.text
     assert response.json()["detail"]
     assert counts(engine) == (0, 0)
@@ -103,12 +95,12 @@ def test_twenty_concurrent_copies_store_one_event(live: tuple[httpx.Client, Engi
                     last_modified_time="2026-06-01T09:00:00+0300")  # fmt: skip
     start = threading.Barrier(20)
 
-    def deliver(_: int) -> httpx.Response:
+    def send(_: int) -> httpx.Response:
         start.wait()  # all twenty leave together, so they really race
-        return client.post(f"{HOOKS}/invoices", content=body, headers=signed(body))
+        return deliver(client, "invoices", body)
 
     with ThreadPoolExecutor(20) as pool:
-        responses = list(pool.map(deliver, range(20)))
+        responses = list(pool.map(send, range(20)))
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200] * 19 + [202], [r.text for r in responses if r.status_code >= 300]
     assert [r.json()["status"] for r in responses].count("duplicate") == 19
@@ -126,12 +118,12 @@ def test_twenty_concurrent_id_only_copies_are_never_dropped(
     body = body_for("item", "item_id", "4815000000000000778")  # Zoho's id-only payload
     start = threading.Barrier(20)
 
-    def deliver(_: int) -> httpx.Response:
+    def send(_: int) -> httpx.Response:
         start.wait()
-        return client.post(f"{HOOKS}/products", content=body, headers=signed(body))
+        return deliver(client, "products", body)
 
     with ThreadPoolExecutor(20) as pool:
-        answers = [r.json() for r in pool.map(deliver, range(20))]
+        answers = [r.json() for r in pool.map(send, range(20))]
     assert {a["status"] for a in answers} <= {"queued", "coalesced"}, answers
     queued = {a["queue_id"] for a in answers if a["status"] == "queued"}
     assert queued and {a["queue_id"] for a in answers} == queued  # coalesced into stored rows
@@ -144,12 +136,12 @@ def test_distinct_concurrent_deliveries_are_each_stored_with_their_queue_row(
     client, engine = live
     ids = [str(4815000000000001000 + n) for n in range(12)]
 
-    def deliver(zoho_id: str) -> httpx.Response:
+    def send(zoho_id: str) -> httpx.Response:
         body = body_for("bill", "bill_id", zoho_id)
-        return client.post(f"{HOOKS}/bills?event=created", content=body, headers=signed(body))
+        return deliver(client, "bills", body, event="created")
 
     with ThreadPoolExecutor(6) as pool:
-        assert {r.status_code for r in pool.map(deliver, ids)} == {202}
+        assert {r.status_code for r in pool.map(send, ids)} == {202}
     with engine.connect() as conn:
         rows = conn.execute(
             select(tds_inbox_events.c.entity_id, tds_sync_queue.c.zoho_entity_id,
@@ -164,7 +156,7 @@ def test_distinct_concurrent_deliveries_are_each_stored_with_their_queue_row(
 def test_ops_over_http(live: tuple[httpx.Client, Engine]) -> None:
     client, _ = live
     body = body_for("contact", "contact_id", "42")
-    assert client.post(f"{HOOKS}/customers", content=body, headers=signed(body)).status_code == 202
+    assert deliver(client, "customers", body).status_code == 202
     assert client.get("/api/zoho/sync/stats").status_code == 401
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     stats = client.get("/api/zoho/sync/stats", headers=admin).json()

@@ -12,7 +12,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from tests.webhooks.conftest import MakeClient
-from tests.webhooks.helpers import ADMIN_TOKEN, body_for, signed
+from tests.webhooks.helpers import ADMIN_TOKEN, body_for, deliver
 from tsh_db.schema import (
     data_investigation_reports,
     tds_inbox_events,
@@ -174,12 +174,11 @@ def test_metrics_count_deliveries_by_route_and_outcome(make_client: MakeClient) 
     client = make_client(max_body_bytes=200)
     body = body_for("item", "item_id", "5", last_modified_time="2026-06-01T09:00")
     id_only = body_for("item", "item_id", "6")
-    url = "/api/zoho/webhooks"
     for delivery in (body, body, id_only, id_only):
-        client.post(f"{url}/products", content=delivery, headers=signed(delivery))
-    client.post(f"{url}/stock", content=body, headers={})
-    client.post(f"{url}/nowhere", content=body, headers=signed(body))
-    client.post(f"{url}/bills", content=b"x" * 300, headers=signed(b"x" * 300))
+        deliver(client, "products", delivery)
+    deliver(client, "stock", body, headers={})
+    deliver(client, "nowhere", body)
+    deliver(client, "bills", b"x" * 300)
     response = client.get("/metrics")
     assert response.headers["content-type"].startswith("text/plain")
     samples = _samples(response.text)

@@ -11,11 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from tests.dbs import PG_ADMIN_URL, _pg_unavailable
-from tests.webhooks.helpers import body_for, counts, receiver_env, receiver_process, signed
+from tests.webhooks.helpers import body_for, counts, deliver, receiver_env, receiver_process
 from tsh_db import migrate
 from tsh_db.engine import get_engine
-
-HOOKS = "/api/zoho/webhooks"
 
 
 def _admin(sql: str) -> None:
@@ -35,7 +33,7 @@ def _create_migrated(name: str, url: str) -> Engine:
 
 
 def _deliver(client: httpx.Client, body: bytes) -> httpx.Response:
-    return client.post(f"{HOOKS}/products", content=body, headers=signed(body))
+    return deliver(client, "products", body)
 
 
 def _assert_unavailable(response: httpx.Response) -> None:

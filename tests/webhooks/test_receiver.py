@@ -20,8 +20,9 @@ from tests.webhooks.helpers import (
     SIGNATURE,
     body_for,
     counts,
+    deliver,
+    hook_query,
     sign,
-    signed,
 )
 from tsh_db.engine import get_engine
 from tsh_db.schema import tds_inbox_events, tds_sync_queue
@@ -34,9 +35,12 @@ from zoho_sandbox.process import free_port
 PRODUCT = body_for("item", "item_id", name="Ceiling fan", last_modified_time="2026-06-01T09:00")
 
 
-def post(client: TestClient, route: str, body: bytes, headers: dict | None = None, **params: str):
-    headers = signed(body) if headers is None else headers
-    return client.post(f"/api/zoho/webhooks/{route}", content=body, headers=headers, params=params)
+def post(
+    client: TestClient, route: str, body: bytes, headers: dict | None = None,
+    secret: str = NEW_SECRET, **params: str,
+):  # fmt: skip
+    """A delivery signed as Zoho signs, over `route=<route>`, `params` and the body."""
+    return deliver(client, route, body, secret, headers, **params)
 
 
 def test_a_signed_delivery_writes_inbox_and_queue_rows(client: TestClient, app_engine: Engine):
@@ -87,12 +91,19 @@ def test_every_route_stores_its_registry_entity(client: TestClient, app_engine: 
 def test_old_and_new_secrets_are_both_accepted(client: TestClient, app_engine: Engine) -> None:
     old = body_for("contact", "contact_id", "1", contact_name="A")
     new = body_for("contact", "contact_id", "2", contact_name="B")
-    assert post(client, "customers", old, signed(old, OLD_SECRET)).status_code == 202
-    assert post(client, "customers", new, signed(new, NEW_SECRET)).status_code == 202
-    # Hex is case-insensitive.
+    assert post(client, "customers", old, secret=OLD_SECRET).status_code == 202
+    assert post(client, "customers", new, secret=NEW_SECRET).status_code == 202
+    # Hex is case-insensitive, and base64 is read too (which one Zoho sends is unconfirmed).
+    query = hook_query("customers")
     upper = body_for("contact", "contact_id", "3")
-    assert post(client, "customers", upper, {SIGNATURE: sign(upper).upper()}).status_code == 202
-    assert counts(app_engine) == (3, 3)
+    assert (
+        post(client, "customers", upper, {SIGNATURE: sign(upper, query=query).upper()}).status_code
+        == 202
+    )
+    b64 = body_for("contact", "contact_id", "4")
+    as_b64 = {SIGNATURE: sign(b64, OLD_SECRET, query, encoding="base64")}
+    assert post(client, "customers", b64, as_b64).status_code == 202
+    assert counts(app_engine) == (4, 4)
 
 
 @pytest.mark.parametrize(
@@ -100,9 +111,11 @@ def test_old_and_new_secrets_are_both_accepted(client: TestClient, app_engine: E
     [
         ({}, "missing"),
         ({SIGNATURE: ""}, "missing"),
-        ({SIGNATURE: sign(PRODUCT, "someOtherSecret123")}, "wrong"),
-        ({SIGNATURE: sign(PRODUCT + b" ")}, "wrong"),  # signed over other bytes
-        ({SIGNATURE: "zz-not-hex"}, "wrong"),
+        ({SIGNATURE: sign(PRODUCT, "someOtherSecret123", hook_query("products"))}, "wrong"),
+        ({SIGNATURE: sign(PRODUCT + b" ", query=hook_query("products"))}, "wrong"),  # other bytes
+        ({SIGNATURE: sign(PRODUCT)}, "wrong"),  # the query left out
+        ({SIGNATURE: "zz-not-hex"}, "unreadable"),
+        ({SIGNATURE: "0" * 63}, "unreadable"),
     ],
 )
 def test_bad_signatures_are_refused_and_store_nothing(
@@ -163,7 +176,7 @@ def test_a_chunked_body_over_the_limit_is_refused_while_reading(make_client: Mak
     client = make_client(max_body_bytes=512)
     # No Content-Length: only counting the bytes as they arrive can catch this one.
     response = client.post(
-        "/api/zoho/webhooks/products", content=_chunks(TOO_BIG), headers=signed(TOO_BIG)
+        "/api/zoho/webhooks/products", content=_chunks(TOO_BIG), headers={SIGNATURE: "0" * 64}
     )
     assert "content-length" not in response.request.headers
     assert response.status_code == 413
