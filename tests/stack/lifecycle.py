@@ -60,7 +60,11 @@ def up(stack: Stack) -> str:
     stack.compose("up", "-d")
     returned = time.monotonic() - started
     healthy = all_healthy(stack)
-    return f"`up -d` returned in {returned:.0f} s; {healthy}"
+    # A service that died and was restarted by its policy still ends up healthy: say so.
+    restarts = {c["Name"].strip("/"): c["RestartCount"] for c in stack.containers()}
+    restarted = {name: n for name, n in restarts.items() if n}
+    note = f"; restarted by Docker: {restarted}" if restarted else "; no service restarted"
+    return f"`up -d` returned in {returned:.0f} s; {healthy}{note}"
 
 
 def runs_tag(stack: Stack, tag: str) -> None:
