@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dagster as dg
 
-from tsh_pipelines.assets.catalog import CATALOG_ASSETS
+from tsh_pipelines.assets.catalog import CATALOG_ASSETS, CONSUMER_CATALOG
 from tsh_pipelines.assets.documents import DOCUMENT_ASSETS
 from tsh_pipelines.checks import (
     daily_data_investigation,
     daily_data_investigation_schedule,
     data_investigation,
 )
-from tsh_pipelines.jobs import full_sync, incremental_sync
+from tsh_pipelines.jobs import STEP_EXECUTOR, full_sync, incremental_sync
 from tsh_pipelines.realtime import (
     apply_webhook_events_job,
     queue_maintenance_job,
@@ -21,9 +21,10 @@ from tsh_pipelines.realtime import (
 )
 from tsh_pipelines.resources import default_resources
 from tsh_pipelines.schedules import incremental_sync_schedule, weekly_full_refresh_schedule
+from tsh_pipelines.sensors import initial_sync_sensor
 
 defs = dg.Definitions(
-    assets=[*CATALOG_ASSETS, *DOCUMENT_ASSETS],
+    assets=[*CATALOG_ASSETS, *DOCUMENT_ASSETS, CONSUMER_CATALOG],
     asset_checks=[data_investigation],
     jobs=[
         incremental_sync,
@@ -39,6 +40,7 @@ defs = dg.Definitions(
         queue_maintenance_schedule,
         daily_data_investigation_schedule,
     ],
-    sensors=[webhook_queue_sensor],
+    sensors=[webhook_queue_sensor, initial_sync_sensor],
     resources=default_resources(),
+    executor=STEP_EXECUTOR,
 )

@@ -16,7 +16,7 @@ from tsh_db.queue import ReplaySelectionError, replay_dead_letters
 from tsh_db.service import env_int
 from tsh_pipelines.assets.common import dagster_run_ended
 from tsh_pipelines.assets.documents import MONTHLY
-from tsh_pipelines.entities import BY_NAME
+from tsh_pipelines.entities import BY_NAME, ENTITIES
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
 from tsh_pipelines.sync.events import Applied, apply_event
 from tsh_pipelines.sync.queue import claim_batch, claimed, defer, purge, settle, take
@@ -37,6 +37,9 @@ MAX_RUNS = env_int(os.environ, "TSH_WEBHOOK_MAX_RUNS", 4, minimum=1)
 # Dagster's tick timeout. A larger backlog drains over the next ticks.
 MAX_BATCHES_PER_TICK = 10
 WEBHOOK_POOL = "zoho_webhooks"  # not the sync pool: a long backfill must not hold webhooks
+# Documents and their line items: partitioned by the document's month.
+PARTITIONED_ASSETS = {key for e in ENTITIES if e.partitioned
+                      for key in (e.name, e.line_items_table) if key}  # fmt: skip
 ACTIVE_RUN_STATUSES = [
     dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
     dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING,
@@ -125,14 +128,12 @@ def _report(context: dg.OpExecutionContext, applied: list[Applied]) -> None:
     for item in applied:
         if item.outcome in ("upserted", "soft_deleted"):
             for asset in item.assets:
-                entity = BY_NAME.get(asset)
-                part = item.partition if entity and entity.partitioned else None
+                part = item.partition if asset in PARTITIONED_ASSETS else None
                 groups[(asset, part if part in valid else None)].append(item)
     for (asset, partition), items in groups.items():
         meta = {"zoho_ids": [i.zoho_id for i in items][:100], "events": len(items),
                 "source": "webhook"}  # fmt: skip
-        entity = BY_NAME.get(asset)
-        if entity is not None and entity.partitioned and partition is None:
+        if asset in PARTITIONED_ASSETS and partition is None:
             context.log_event(dg.AssetObservation(asset_key=asset, metadata=meta))
         else:
             context.log_event(dg.AssetMaterialization(asset_key=asset, partition=partition,

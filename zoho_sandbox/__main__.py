@@ -92,6 +92,25 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Sandb
     return args, cfg
 
 
+# Zoho's own per-minute limits per organisation, which the sandbox enforces by default.
+ZOHO_RPM = {"books": 100, "inventory": 25}
+
+
+def limits_line(cfg: SandboxConfig) -> str:
+    """The limits this sandbox enforces, and plainly whether they are Zoho's."""
+    if cfg.no_limits:
+        return "limits: none (--no-limits); real Zoho allows about 100 calls a minute on Books"
+    window = "a minute" if cfg.rate_window == 60 else f"per {cfg.rate_window:g} s"
+    line = (f"limits: Books {cfg.books_rpm:,} and Inventory {cfg.inventory_rpm:,} calls {window}, "
+            f"{cfg.daily_limit:,} a day, {cfg.max_concurrent} in flight")  # fmt: skip
+    per_minute = 60 / cfg.rate_window  # tests shrink the window: that raises the rate too
+    if (cfg.books_rpm * per_minute > ZOHO_RPM["books"]
+            or cfg.inventory_rpm * per_minute > ZOHO_RPM["inventory"]):  # fmt: skip
+        line += (" (RAISED above Zoho's real limits of about 100 and 25 calls a minute: "
+                 "a sync here runs faster than it would against Zoho)")  # fmt: skip
+    return line
+
+
 def main(argv: list[str] | None = None) -> None:
     args, cfg = parse_args(argv)
     started = time.perf_counter()
@@ -102,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         f"serving at {url}",
         flush=True,
     )
+    print(f"  {limits_line(cfg)}", flush=True)
     print(f"  accounts/API base URL: {url}  (token: POST {url}/oauth/v2/token)", flush=True)
     for key, value in DEMO_CREDENTIALS.items():
         print(f"  {key}={value}", flush=True)

@@ -1,4 +1,7 @@
-"""Master data: products, stock, warehouses, customers, price lists. Not partitioned."""
+"""Master data: products, stock, warehouses, customers, price lists. Not partitioned.
+
+And `consumer_catalog`, what the consumer price API serves, declared for its lineage.
+"""
 # No `from __future__ import annotations`: Dagster reads the Config and resource types.
 
 from collections.abc import Callable, Sequence
@@ -7,14 +10,22 @@ from typing import Any
 import dagster as dg
 from sqlalchemy.engine import Engine
 
-from tsh_pipelines.assets.common import ZOHO_POOL, SyncConfig, metadata, resolve_mode, run_sync
+from tsh_pipelines.assets.common import (
+    POOLS,
+    SyncConfig,
+    listing_progress,
+    metadata,
+    resolve_mode,
+    run_sync,
+)
 from tsh_pipelines.entities import BY_NAME, Entity
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
 from tsh_pipelines.sync.prices import sync_price_lists
 from tsh_pipelines.sync.products import sync_products, sync_warehouse_stock
-from tsh_pipelines.sync.replicate import sync_entity
+from tsh_pipelines.sync.progress import Progress
+from tsh_pipelines.sync.replicate import list_params, sync_entity
 from tsh_pipelines.sync.state import SyncTotals
-from tsh_pipelines.zoho import ZohoClient
+from tsh_pipelines.zoho import BOOKS, INVENTORY, ZohoClient
 
 KINDS = {"zoho", "sql"}
 
@@ -25,12 +36,23 @@ def _spec_args(name: str) -> dict:
 
 
 Sync = Callable[[ZohoClient, Engine, str, Any], SyncTotals]
+# The logger a sync is given: Progress, which knows how much work the step has.
+ProgressFor = Callable[[Any, ZohoClient, Engine, str], Progress]
 
 
-def replication_asset(name: str, sync: Sync, deps: Sequence[str] = ()) -> dg.AssetsDefinition:
+def listed(entity: Entity) -> ProgressFor:
+    """Progress of a listing, against Zoho's count of the same listing."""
+    return lambda log, client, engine, mode: listing_progress(
+        log, client, entity, list_params(engine, entity, mode, None, None)
+    )
+
+
+def replication_asset(
+    name: str, sync: Sync, progress: ProgressFor, pool: str, deps: Sequence[str] = ()
+) -> dg.AssetsDefinition:
     """An unpartitioned asset whose materialization is one sync of `name`."""
 
-    @dg.asset(name=name, deps=list(deps), pool=ZOHO_POOL, **_spec_args(name))
+    @dg.asset(name=name, deps=list(deps), pool=pool, **_spec_args(name))
     def _asset(
         context: dg.AssetExecutionContext,
         config: SyncConfig,
@@ -39,11 +61,14 @@ def replication_asset(name: str, sync: Sync, deps: Sequence[str] = ()) -> dg.Ass
     ) -> dg.MaterializeResult:
         mode = resolve_mode(context, config)
         engine = database.engine()
-        totals, stats = run_sync(
-            context, zoho, database, name, mode,
-            lambda client: sync(client, engine, mode, context.log),
-        )  # fmt: skip
-        return dg.MaterializeResult(metadata=metadata(totals, stats))
+        shown: list[Progress] = []
+
+        def run(client: ZohoClient) -> SyncTotals:
+            shown.append(progress(context.log, client, engine, mode))
+            return sync(client, engine, mode, shown[0])
+
+        totals, stats = run_sync(context, zoho, database, name, mode, run)
+        return dg.MaterializeResult(metadata=metadata(totals, stats, shown[0]))
 
     return _asset
 
@@ -52,44 +77,81 @@ def _listing(entity: Entity) -> Sync:
     return lambda client, engine, mode, log: sync_entity(client, engine, entity, mode=mode, log=log)
 
 
+PRICES_SPEC = dg.AssetSpec(
+    "product_prices", deps=["price_lists"], group_name="catalog", kinds=KINDS,
+    description="Each price book's per-item prices (the consumer app reads consumer_iqd), "
+    "from the detail call of each price book new or changed since its prices were stored.",
+)  # fmt: skip
+
+
 @dg.multi_asset(
     name="price_lists_and_prices",
-    pool=ZOHO_POOL,
-    specs=[
-        dg.AssetSpec("price_lists", **_spec_args("price_lists")),
-        dg.AssetSpec(
-            "product_prices", group_name="catalog", kinds=KINDS,
-            description="Each price book's per-item prices (the consumer app reads consumer_iqd).",
-        ),
-    ],
-)  # fmt: skip
+    pool=POOLS[BOOKS],
+    specs=[dg.AssetSpec("price_lists", **_spec_args("price_lists")), PRICES_SPEC],
+    can_subset=True,
+)
 def price_lists_asset(
     context: dg.AssetExecutionContext,
     config: SyncConfig,
     zoho: ZohoResource,
     database: DatabaseResource,
 ):  # type: ignore[no-untyped-def]
+    """One sync for either key: a price book's prices are stored only with the version of the
+    book they were read with, so the two are never written apart."""
     mode = resolve_mode(context, config)
     engine = database.engine()
     (lists, prices), stats = run_sync(
         context, zoho, database, "price_lists", mode,
         lambda client: sync_price_lists(client, engine, mode=mode, log=context.log),
     )  # fmt: skip
-    yield dg.MaterializeResult(asset_key="price_lists", metadata=metadata(lists, stats))
-    yield dg.MaterializeResult(asset_key="product_prices", metadata=metadata(prices, None))
+    selected = {key.to_user_string() for key in context.selected_asset_keys}
+    written = {"price_lists": metadata(lists, stats), "product_prices": metadata(prices, None)}
+    for key, meta in written.items():
+        if key in selected:
+            yield dg.MaterializeResult(asset_key=key, metadata=meta)
+        else:  # written all the same: say so rather than leave it looking stale
+            context.log_event(dg.AssetMaterialization(
+                asset_key=key, metadata=meta,
+                description="Written with the other asset of this step, from the same calls.",
+            ))  # fmt: skip
 
 
 CATALOG_ASSETS = [
     replication_asset(
         "products",
         lambda client, engine, mode, log: sync_products(client, engine, mode=mode, log=log),
+        listed(BY_NAME["products"]),  # the Books listing; the Inventory pass follows it
+        POOLS[BOOKS],
     ),
     replication_asset(
         "product_warehouse_stock",
         lambda client, engine, _mode, log: sync_warehouse_stock(client, engine, log=log),
+        lambda log, *_: Progress(log, unit="items"),
+        POOLS[INVENTORY],
         deps=["products"],
     ),
-    replication_asset("warehouses", _listing(BY_NAME["warehouses"])),
-    replication_asset("customers", _listing(BY_NAME["customers"])),
+    replication_asset(
+        "warehouses",
+        _listing(BY_NAME["warehouses"]),
+        listed(BY_NAME["warehouses"]),
+        POOLS[INVENTORY],
+    ),
+    replication_asset(
+        "customers", _listing(BY_NAME["customers"]), listed(BY_NAME["customers"]), POOLS[BOOKS]
+    ),
     price_lists_asset,
 ]
+
+# Declared, not materialized here: the consumer API computes it per request with one query.
+# It makes the lineage end where the data is used, and gives the future catalogue table a key.
+CONSUMER_CATALOG = dg.AssetSpec(
+    "consumer_catalog",
+    deps=["products", "price_lists", "product_prices"],
+    group_name="consumer",
+    kinds={"sql", "fastapi"},
+    description="What tsh_consumer_api serves (GET /api/consumer/products): active, live "
+    "products with actual_available_stock of at least CONSUMER_MIN_STOCK (the Inventory "
+    "stock totals on products) and a price above zero in the CONSUMER_PRICELIST_CODE price "
+    "list, in IQD. Read per request from products, price_lists and product_prices; not yet "
+    "a table of its own, so Dagster does not materialize it.",
+)

@@ -8,13 +8,18 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from tsh_pipelines.entities import Entity
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
+from tsh_pipelines.sync.progress import Progress
 from tsh_pipelines.sync.replicate import FULL_REFRESH, INCREMENTAL, RANGE
 from tsh_pipelines.sync.state import RunEnded, SyncTotals, finish_run, start_run
-from tsh_pipelines.zoho import ZohoClient
+from tsh_pipelines.zoho import BOOKS, INVENTORY, ZohoClient
 from tsh_pipelines.zoho.stats import CallStats
 
-ZOHO_POOL = "zoho"  # one pool for every step that calls Zoho: two syncs never double the load
+# A pool per Zoho API, sized in dagster.yaml: steps of different entities run side by side
+# (master data never waits for a document backfill) while the shared limiter, not the pool,
+# keeps the organisation under Zoho's per-minute, in-flight and daily limits.
+POOLS = {BOOKS: "zoho_books", INVENTORY: "zoho_inventory"}
 MODE_TAG = "tsh/sync_mode"
 
 
@@ -76,10 +81,24 @@ def run_sync(
     return result, client.stats
 
 
-def metadata(totals: SyncTotals, stats: CallStats | None) -> dict[str, Any]:
+def listing_progress(
+    log: Any, client: ZohoClient, entity: Entity, params: dict[str, Any]
+) -> Progress:
+    """Progress of a listing of `entity` with `params`, against Zoho's count of the same."""
+    count = dict(params)
+    return Progress(
+        log, lambda: client.count(entity.api, entity.path, entity.list_key, entity.id_field, count)
+    )
+
+
+def metadata(
+    totals: SyncTotals, stats: CallStats | None, progress: Progress | None = None
+) -> dict[str, Any]:
     meta: dict[str, Any] = dict(totals.as_metadata())
     if stats is not None:
         meta.update(stats.as_metadata())
+    if progress is not None:
+        meta.update(progress.as_metadata())
     if totals.preview:
         meta["preview"] = dg.MetadataValue.md(pd.DataFrame(totals.preview).to_markdown(index=False))
     return meta

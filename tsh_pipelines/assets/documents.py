@@ -1,52 +1,121 @@
-"""Documents (invoices, bills, credit notes, sales orders), partitioned by document month.
+"""Documents (invoices, bills, credit notes, sales orders), partitioned by document month,
+and their line items, downstream of them.
+
+Documents and line items are one subsettable multi-asset per entity, because they share a
+listing: either can be materialized or backfilled alone, or both together.
+- documents alone: the listing only, 200 documents a call;
+- line items alone: the detail call for each stored document whose line items are older
+  than the document (`line_items.py`), no listing;
+- both: the listing fetches the details of new or changed documents as it goes, then
+  catches up any document left stale.
+
+`BackfillPolicy.single_run()` makes a backfill of any range one run with one listing for the
+whole range. A run with no partition (`dagster job execute -j incremental_sync`, a schedule)
+covers every month: the incremental sync lists by `last_modified_time`, the full sync from
+`ZOHO_HISTORY_START`, and each month it changed gets a materialization of its own.
+"""
 # No `from __future__ import annotations`: Dagster reads the Config and resource types.
 
-`BackfillPolicy.single_run()` makes a backfill of any range one run, and the run makes one
-listing with `date_start`/`date_end` for the whole range. The incremental job lists by
-`last_modified_time` across all months instead, and records a materialization on every older
-month it touched, so the UI shows which partitions a payment on an old invoice changed.
-"""
-
 import os
-from datetime import timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
 
 import dagster as dg
+from sqlalchemy.engine import Engine
 
 from tsh_pipelines.assets.common import (
-    ZOHO_POOL,
+    POOLS,
     SyncConfig,
+    listing_progress,
     metadata,
     resolve_mode,
     run_sync,
 )
 from tsh_pipelines.entities import ENTITIES, Entity
+from tsh_pipelines.line_items import refresh_line_items
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
-from tsh_pipelines.sync.replicate import INCREMENTAL, sync_entity
+from tsh_pipelines.sync.progress import Progress
+from tsh_pipelines.sync.replicate import FULL_REFRESH, INCREMENTAL, list_params, sync_entity
+from tsh_pipelines.sync.state import SyncTotals
+from tsh_pipelines.zoho import ZohoClient
 
 HISTORY_START = os.environ.get("ZOHO_HISTORY_START", "2025-01-01")
 MONTHLY = dg.MonthlyPartitionsDefinition(
     start_date=HISTORY_START, end_offset=1, timezone="Asia/Baghdad"
 )
+KINDS = {"zoho", "sql"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one run of a document asset covers."""
+
+    mode: str
+    partitioned: bool  # the run has a partition or a range (else: every month)
+    start: date | None
+    end: date | None
+
+    @classmethod
+    def of(cls, context: dg.AssetExecutionContext, config: SyncConfig) -> "Scope":
+        mode = resolve_mode(context, config)
+        partitioned = context.has_partition_key or context.has_partition_key_range
+        if mode == INCREMENTAL or not partitioned:
+            # By last_modified_time across every month; a full refresh from the history start.
+            first = date.fromisoformat(HISTORY_START) if mode == FULL_REFRESH else None
+            return cls(mode, partitioned, first, None)
+        window = context.partition_time_window
+        return cls(mode, True, window.start.date(), (window.end - timedelta(days=1)).date())
+
+
+@dataclass
+class Outcome:
+    documents: SyncTotals | None = None
+    items: SyncTotals | None = None
+    listing: Progress | None = None
+    details: Progress | None = None
 
 
 def _specs(entity: Entity) -> list[dg.AssetSpec]:
+    # Skippable: a run with no partition reports each month it changed as its own event.
     specs = [
-        dg.AssetSpec(
-            entity.name,
-            description=entity.description,
-            group_name=entity.group,
-            kinds={"zoho", "sql"},
-        )  # fmt: skip
-    ]
+        dg.AssetSpec(entity.name, description=entity.description, group_name=entity.group,
+                     kinds=KINDS, skippable=True)
+    ]  # fmt: skip
     if entity.line_items_table:
         specs.append(
             dg.AssetSpec(
-                entity.line_items_table, group_name=entity.group, kinds={"zoho", "sql"},
-                description=f"Line items of {entity.name}, from the detail endpoint, fetched "
-                "only for documents new or changed since they were stored.",
+                entity.line_items_table, deps=[entity.name], group_name=entity.group,
+                kinds=KINDS, skippable=True,
+                description=f"Line items of {entity.name}, from Zoho's detail endpoint (a call "
+                "per document), fetched only for documents whose line items are older than "
+                "the document.",
             )
         )  # fmt: skip
     return specs
+
+
+def sync_documents(
+    client: ZohoClient, engine: Engine, entity: Entity, scope: Scope, keys: set[str], log: Any
+) -> Outcome:
+    """The listing and/or the detail calls the selected keys need."""
+    out = Outcome()
+    items_key = entity.line_items_table
+    if entity.name in keys:
+        # Without its line items in the selection the listing makes no detail calls.
+        listed = entity if items_key in keys else replace(entity, line_items_table=None)
+        params = list_params(engine, entity, scope.mode, scope.start, scope.end)
+        out.listing = listing_progress(log, client, entity, params)
+        out.documents = sync_entity(client, engine, listed, mode=scope.mode,
+                                    date_start=scope.start, date_end=scope.end,
+                                    log=out.listing)  # fmt: skip
+    if items_key and items_key in keys:
+        out.details = Progress(log, unit="documents")
+        out.items = refresh_line_items(client, engine, entity, scope.mode,
+                                       date_start=scope.start, date_end=scope.end,
+                                       log=out.details)  # fmt: skip
+    return out
 
 
 def document_asset(entity: Entity) -> dg.AssetsDefinition:
@@ -55,7 +124,8 @@ def document_asset(entity: Entity) -> dg.AssetsDefinition:
         specs=_specs(entity),
         partitions_def=MONTHLY,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=ZOHO_POOL,
+        pool=POOLS[entity.api],
+        can_subset=True,
     )
     def _asset(
         context: dg.AssetExecutionContext,
@@ -63,52 +133,87 @@ def document_asset(entity: Entity) -> dg.AssetsDefinition:
         zoho: ZohoResource,
         database: DatabaseResource,
     ):  # type: ignore[no-untyped-def]
-        mode = resolve_mode(context, config)
-        window = context.partition_time_window
-        start, end = window.start.date(), (window.end - timedelta(days=1)).date()
-        if mode == INCREMENTAL:
-            start = end = None  # by last_modified_time, across every month
+        scope = Scope.of(context, config)
+        keys = {key.to_user_string() for key in context.selected_asset_keys}
+        audited = entity.name if entity.name in keys else str(entity.line_items_table)
         engine = database.engine()
-        totals, stats = run_sync(
-            context, zoho, database, entity.name, mode,
-            lambda client: sync_entity(
-                client, engine, entity, mode=mode, date_start=start, date_end=end,
-                log=context.log,
-            ),
-        )  # fmt: skip
-        touched = sorted(totals.touched_partitions)
-        if mode == INCREMENTAL:
-            _mark_touched(context, entity, touched)
-        meta = {**metadata(totals, stats), "partitions_touched": touched}
-        yield dg.MaterializeResult(asset_key=entity.name, metadata=meta)
-        if entity.line_items_table:
-            yield dg.MaterializeResult(
-                asset_key=entity.line_items_table,
-                metadata={
-                    "documents_detailed": totals.details_fetched,
-                    "line_items_written": totals.line_items,
-                },
-            )
+
+        def sync(client: ZohoClient) -> tuple[SyncTotals, Outcome]:
+            out = sync_documents(client, engine, entity, scope, keys, context.log)
+            return _audit_totals(audited, scope.mode, out), out
+
+        (_, out), stats = run_sync(context, zoho, database, audited, scope.mode, sync)
+        yield from _report(context, entity, scope, out, stats)
 
     return _asset
 
 
-def _mark_touched(context: dg.AssetExecutionContext, entity: Entity, months: list[str]) -> None:
-    """A materialization event on each older month the incremental run changed."""
-    own = set(context.partition_keys)
+def _audit_totals(name: str, mode: str, out: Outcome) -> SyncTotals:
+    """The `tds_sync_runs` row's figures: the listing's, with the catch-up's detail calls."""
+    main = out.documents or out.items or SyncTotals(name, mode)
+    if out.documents is not None and out.items is not None:
+        main.details_fetched += out.items.details_fetched
+        main.line_items += out.items.line_items
+    return main
+
+
+def _items_metadata(entity: Entity, out: Outcome, stats: Any) -> dict[str, Any]:
+    listed, caught_up = out.documents, out.items
+    meta: dict[str, Any] = {
+        "documents_detailed": (listed.details_fetched if listed else 0)
+        + (caught_up.details_fetched if caught_up else 0),
+        "line_items_written": (listed.line_items if listed else 0)
+        + (caught_up.line_items if caught_up else 0),
+        "documents_gone": caught_up.soft_deleted if caught_up else 0,
+    }
+    if out.documents is None:
+        meta.update(stats.as_metadata())  # the calls are the detail calls alone
+    if out.details is not None:
+        meta.update(out.details.as_metadata())
+    return meta
+
+
+def _report(
+    context: dg.AssetExecutionContext, entity: Entity, scope: Scope, out: Outcome, stats: Any
+) -> Iterator[dg.MaterializeResult]:
+    results: dict[str, tuple[dict[str, Any], list[str]]] = {}
+    if out.documents is not None:
+        touched = sorted(out.documents.touched_partitions)
+        meta = {**metadata(out.documents, stats, out.listing), "partitions_touched": touched}
+        results[entity.name] = (meta, touched)
+    if out.items is not None and entity.line_items_table:
+        months = set(out.items.touched_partitions)
+        if out.documents is not None:  # the listing brought the line items of what it listed
+            months |= out.documents.touched_partitions
+        results[entity.line_items_table] = (_items_metadata(entity, out, stats), sorted(months))
+    for key, (meta, months) in results.items():
+        if scope.partitioned:
+            yield dg.MaterializeResult(asset_key=key, metadata=meta)
+            if scope.mode == INCREMENTAL:
+                _mark_months(context, key, months, set(context.partition_keys))
+        else:
+            # The figures on one observation; each month it changed gets a materialization.
+            context.log_event(dg.AssetObservation(asset_key=key, metadata=meta))
+            _mark_months(context, key, months, set())
+
+
+def _mark_months(
+    context: dg.AssetExecutionContext, key: str, months: list[str], own: set[str]
+) -> None:
+    """A materialization event on each month the run changed outside its own partitions."""
     valid = set(MONTHLY.get_partition_keys())
     for month in months:
         if month in own:
             continue
         if month not in valid:
-            context.log.warning("%s: month %s is before ZOHO_HISTORY_START", entity.name, month)
+            context.log.warning("%s: month %s is before ZOHO_HISTORY_START", key, month)
             continue
         context.log_event(
             dg.AssetMaterialization(
-                asset_key=entity.name,
+                asset_key=key,
                 partition=month,
-                description="Documents dated in this month changed in Zoho and were updated "
-                "by the incremental sync.",
+                description="Changed in Zoho and updated by this sync (documents dated in "
+                "this month, or their line items).",
                 metadata={"dagster_run_id": context.run.run_id},
             )
         )
