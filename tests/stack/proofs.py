@@ -278,17 +278,22 @@ def own_roles_and_refused_writes(stack: Stack) -> str:
     return f"{listing}; UPDATE products refused for tsh_consumer and tsh_webhooks"
 
 
-def postgres_restart_loses_no_webhook(stack: Stack, edits: int = 40) -> str:
-    """Edits keep coming while PostgreSQL restarts; every one must reach the replica."""
+def postgres_restart_loses_no_webhook(stack: Stack, down_seconds: float = 5.0) -> str:
+    """Edits keep coming before, during and after a PostgreSQL restart; every one must reach
+    the replica. PostgreSQL stays down a few seconds so deliveries surely meet the outage."""
     latest: dict[tuple[str, str], int] = {}
     errors: list[BaseException] = []
+    done = threading.Event()
+    count = 0
 
     def stream() -> None:
+        nonlocal count
         try:
-            for i in range(edits):
-                entity, table = ("items", "products") if i % 2 else ("contacts", "customers")
+            while not done.is_set():
+                entity, table = ("items", "products") if count % 2 else ("contacts", "customers")
                 zoho_id, version = edit(stack, entity)
                 latest[(table, zoho_id)] = max(version, latest.get((table, zoho_id), 0))
+                count += 1
                 time.sleep(0.5)
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
@@ -297,11 +302,21 @@ def postgres_restart_loses_no_webhook(stack: Stack, edits: int = 40) -> str:
         before = sb.get("/_sandbox/stats").json()["webhooks"]
     writer = threading.Thread(target=stream)
     writer.start()
-    time.sleep(edits * 0.5 / 3)
+    wait_for("10 edits before the restart", lambda: count >= 10 or errors, timeout=60, every=0.2)
     restart_started = time.monotonic()
-    stack.compose("restart", "postgres")
+    stack.compose("stop", "postgres")
+    time.sleep(down_seconds)
+    stack.compose("start", "postgres")
     wait_for("postgres healthy again", lambda: stack.health("postgres") == "healthy", timeout=120)
     outage = time.monotonic() - restart_started
+    after_restart = count
+    wait_for(
+        "10 edits after the restart",
+        lambda: count >= after_restart + 10 or errors,
+        timeout=60,
+        every=0.2,
+    )
+    done.set()
     writer.join()
     check(not errors, f"the edit stream failed: {errors}")
 
@@ -327,7 +342,10 @@ def postgres_restart_loses_no_webhook(stack: Stack, edits: int = 40) -> str:
     )
     check(dead == "0", f"{dead} queue rows failed or dead-lettered")
     retried = after["attempts"] - before["attempts"] - (after["delivered"] - before["delivered"])
+    # Without a refused delivery the outage was never met and nothing was proven.
+    check(retried > 0, f"no delivery met the outage (sender stats {after})")
     return (
-        f"{edits} edits, PostgreSQL down {outage:.0f} s mid-stream, {retried} deliveries "
-        f"retried by the sender; all {len(latest)} records at their last version, none dead"
+        f"{count} edits, PostgreSQL stopped for {outage:.0f} s (until healthy) mid-stream, "
+        f"{retried} deliveries refused and retried by the sender; all {len(latest)} records "
+        "at their last version, none dead"
     )
