@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from tests.realtime.test_realtime import run_sensor_once
-from tests.replication.helpers import ROOMY, log, replicate_all
+from tests.replication.helpers import CLIENT, ROOMY, log, replicate_all
 from tests.webhooks.helpers import NEW_SECRET, receiver_env, receiver_process
 from tests.zoho_client.conftest import settings_for
 from tsh_db.schema import tds_sync_queue
@@ -45,7 +45,8 @@ def live_world(db_url: str, logs: Path, seed: int, **sandbox: Any) -> Iterator[S
     """A receiver process on `db_url` and a sandbox that delivers its webhooks to it."""
     with receiver_process(receiver_env(db_url), logs / f"receiver-{seed}.log") as receiver:
         hooks = f"{receiver.base_url}/api/zoho/webhooks"
-        options = {**SMALL, **ROOMY, "webhook_backoff": 0.1, **sandbox}
+        options = {**SMALL, **ROOMY, "daily_limit": 10_000_000, "webhook_backoff": 0.1,
+                   **sandbox}  # fmt: skip
         with SandboxProcess(seed=seed, webhook_url=hooks, webhook_secret=NEW_SECRET,
                             **options) as sb:  # fmt: skip
             yield sb
@@ -64,10 +65,21 @@ class Churn:
     workers: list[threading.Thread] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
 
-    def run(self, seconds: float, rate: float = 0.15) -> None:
+    def run(self, seconds: float, rate: float = 0.15, limit: float = 120) -> None:
+        """Churn for `seconds`, and on until chaos has created, edited and deleted at least
+        one record each (a busy machine serves fewer calls a second), at most `limit`."""
         self.start(rate)
+        started = time.monotonic()
         time.sleep(seconds)
+        while time.monotonic() - started < limit and not all(self.chaos_done().values()):
+            time.sleep(1)
         self.stop()
+
+    def chaos_done(self) -> dict[str, int]:
+        counts = self.sandbox.stats()["chaos"]["counts"]
+        return {
+            a: sum(c.get(a, 0) for c in counts.values()) for a in ("create", "update", "delete")
+        }
 
     def start(self, rate: float) -> None:
         replicate_all(self.sandbox, self.engine, INCREMENTAL)  # the initial load, calm
@@ -95,7 +107,7 @@ class Churn:
     def _sync_round(self, n: int) -> None:
         mode = (INCREMENTAL, FULL_REFRESH, RANGE)[n % 3]
         if mode == RANGE:  # a backfill of a few months, as the UI launches one
-            with ZohoClient(settings_for(self.sandbox, **ROOMY), self.engine) as client:
+            with ZohoClient(settings_for(self.sandbox, **CLIENT), self.engine) as client:
                 sync_entity(
                     client,
                     self.engine,

@@ -21,6 +21,8 @@ from zoho_sandbox.process import SandboxProcess
 log = logging.getLogger("tests.replication")
 # The session sandbox has limits far above test use; the client is told the same.
 ROOMY = {"books_rpm": 100_000, "inventory_rpm": 100_000}
+# What the client is told besides: a soak's long churn must not hit the default daily plan.
+CLIENT = {**ROOMY, "books_daily_limit": 10_000_000, "inventory_daily_limit": 10_000_000}
 LISTED = [
     e for e in ENTITIES if e.name not in ("products", "product_warehouse_stock", "price_lists")
 ]
@@ -35,7 +37,7 @@ def replicate_all(
 
     def run(name: str, fn: Any) -> None:
         run_id = start_run(engine, name, mode, None)  # as the assets record every sync
-        with ZohoClient(settings_for(sandbox, **ROOMY), engine) as client:
+        with ZohoClient(settings_for(sandbox, **CLIENT), engine) as client:
             result = fn(client)
         if isinstance(result, tuple):
             totals[name], totals["product_prices"] = result
