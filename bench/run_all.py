@@ -37,6 +37,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str], int]] = [
     ("webhook_latency", [], ["--events", "10"], 600),
     ("consumer_api", [], ["--products", "5000", "--seconds", "3"], 300),
     ("memory", [], ["--sizes", "2000,10000"], 600),
+    ("reconciliation", [], ["--items", "3000", "--invoices", "6000"], 1800),
 ]
 
 

@@ -22,9 +22,22 @@ def alert_text(report: dict[str, Any], run_url: str | None) -> str:
         lines.append(f"• [{d['severity']}] {d['summary']}")
         if d.get("missing"):
             lines.append("    missing: " + "; ".join(d["missing"][:5]))
+        lines += _ids_found(d)
     if run_url:
         lines.append(f"Dagster run: {run_url}")
     return "\n".join(lines)
+
+
+def _ids_found(discrepancy: dict[str, Any], shown: int = 5) -> list[str]:
+    """A reconciliation's first ids of each kind found (`missing_ids`, `stale_ids`, ...)."""
+    found = discrepancy.get("found") or {}
+    lines = []
+    for key, ids in discrepancy.items():
+        if key.endswith("_ids") and ids:
+            more = found.get(key[:-4], len(ids)) - shown
+            lines.append(f"    {key[:-4]}: " + ", ".join(ids[:shown])
+                         + (f" (+{more:,} more)" if more > 0 else ""))  # fmt: skip
+    return lines
 
 
 def send_alerts(

@@ -1,7 +1,8 @@
 """Asset checks: the daily data investigation, one step that checks everything once.
 
-A single multi-asset check keeps the investigation to one Zoho count call per entity, one
-report row and one alert per run, while each finding still shows on its own asset in the UI.
+A single multi-asset check keeps the investigation to one listing per entity (the
+reconciliation, `reconciliation.py`; or one count call per entity with RECONCILE_MODE=counts),
+one report row and one alert per run, while each finding still shows on its own asset in the UI.
 """
 # No `from __future__ import annotations`: Dagster reads the resource types.
 
@@ -11,7 +12,6 @@ import dagster as dg
 from sqlalchemy.engine import Engine
 
 from tsh_pipelines.alerts import send_alerts
-from tsh_pipelines.assets.documents import HISTORY_START
 from tsh_pipelines.investigation import (
     COUNTED,
     ERROR,
@@ -19,18 +19,23 @@ from tsh_pipelines.investigation import (
     OK,
     Finding,
     consumer_price_finding,
-    count_findings,
     freshness_findings,
     report,
     save_report,
     token_finding,
 )
+from tsh_pipelines.reconciliation import ASSET, RECONCILED, investigate_zoho
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
 
 SPECS = [
     *(dg.AssetCheckSpec(f"{name}_count_matches_zoho", asset=name,
                         description=f"Zoho's count of {name} against live rows in the replica "
                         "(warn over 1%, error over 5%, configurable).") for name in COUNTED),
+    *(dg.AssetCheckSpec(f"{name}_reconciled", asset=ASSET.get(name, name),
+                        description=f"Every id and version of {name} in Zoho against the live "
+                        "replica (missing, stale, extra, line items or stock or rates behind), "
+                        "repaired through the write path (RECONCILE_MODE); severity by the share "
+                        "found before repair.") for name in RECONCILED),
     dg.AssetCheckSpec("consumer_price_list_complete", asset="product_prices",
                       description="consumer_iqd exists, is in IQD, and every active product with "
                       "stock has a consumer price above zero (the consumer app's gate)."),
@@ -54,8 +59,7 @@ def data_investigation(
     with zoho.client(engine, context.log) as client:
         if "zoho_token_health" in selected:
             findings.append(token_finding(client))
-        counted = tuple(n for n in COUNTED if f"{n}_count_matches_zoho" in selected)
-        findings += count_findings(client, engine, HISTORY_START, counted)
+        findings += investigate_zoho(client, engine, selected, context.log)
         calls = client.stats.total
     if "consumer_price_list_complete" in selected:
         findings.append(consumer_price_finding(engine))

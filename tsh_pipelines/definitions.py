@@ -22,6 +22,7 @@ from tsh_pipelines.realtime import (
 from tsh_pipelines.resources import default_resources
 from tsh_pipelines.schedules import incremental_sync_schedule, weekly_full_refresh_schedule
 from tsh_pipelines.sensors import initial_sync_sensor
+from tsh_pipelines.stock_reconciliation import stock_reconciliation, stock_reconciliation_schedule
 
 defs = dg.Definitions(
     assets=[*CATALOG_ASSETS, *DOCUMENT_ASSETS, CONSUMER_CATALOG],
@@ -33,12 +34,14 @@ defs = dg.Definitions(
         queue_maintenance_job,
         replay_dead_letters_job,
         daily_data_investigation,
+        stock_reconciliation,
     ],
     schedules=[
         incremental_sync_schedule,
         weekly_full_refresh_schedule,
         queue_maintenance_schedule,
         daily_data_investigation_schedule,
+        stock_reconciliation_schedule,
     ],
     sensors=[webhook_queue_sensor, initial_sync_sensor],
     resources=default_resources(),

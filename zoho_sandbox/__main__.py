@@ -9,7 +9,7 @@ import time
 import uvicorn
 
 from .app import create_app
-from .config import DEMO_CREDENTIALS, SandboxConfig
+from .config import DEMO_CREDENTIALS, VALUED_BOOLS, SandboxConfig
 from .deliveries import EVENT_IN, METHODS, SIGNINGS
 from .webhooks import BODIES, DeliveryPolicy, WebhookPolicyError
 
@@ -39,7 +39,13 @@ FLOAT_OPTIONS = (
     "webhook_repeat_rate",
     "webhook_drop_rate",
 )
-STR_OPTIONS = ("webhook_url", "webhook_secret")
+STR_OPTIONS = ("webhook_url", "webhook_secret", "webhooks_off")
+
+
+def _bool(text: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+    return text.lower() == "true"
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, SandboxConfig]:
@@ -53,6 +59,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Sandb
         *((n, int) for n in INT_OPTIONS),
         *((n, float) for n in FLOAT_OPTIONS),
         *((n, str) for n in STR_OPTIONS),
+        *((n, _bool) for n in VALUED_BOOLS),
     ]:
         parser.add_argument(
             "--" + name.replace("_", "-"), dest=name, type=kind, default=getattr(defaults, name)

@@ -56,3 +56,14 @@ class SandboxConfig:
     webhook_reorder_ms: int = 0
     webhook_drop_rate: float = 0.0
     webhook_seed: int = 0
+    # sandbox entities (items, contacts, invoices, bills, creditnotes, stock, pricebooks),
+    # comma-separated, whose changes fire no webhook at all
+    webhooks_off: str = ""
+    # Whether Zoho moves `last_modified_time` on a stock movement or a price-book rate edit
+    # is unconfirmed: false leaves it alone, so only a full re-read can see the change.
+    stock_moves_bump_modified: bool = True
+    rate_edits_bump_modified: bool = True
+
+
+# Boolean settings that take a value on the command line (`--rate-edits-bump-modified false`).
+VALUED_BOOLS = ("stock_moves_bump_modified", "rate_edits_bump_modified")

@@ -47,8 +47,10 @@ class Change:
 
 
 class Mutator:
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, bump_stock: bool = True, bump_rates: bool = True) -> None:
         self.world = world
+        # whether a stock movement / a rate edit moves the record's last_modified_time
+        self.bump_stock, self.bump_rates = bump_stock, bump_rates
         self.rng = random.Random(f"{world.seed}:mutations")
         self.last_stamp = GEN_END + 1
         self.rates_per_book = 5
@@ -118,9 +120,14 @@ class Mutator:
             self._restock(store, row, t)
             changes.append(Change("stock", "edited", key, self.world.inventory(row, True)))
             out["stock_on_hand"] = stock_totals(stock_of(self.world.seed, row))["stock_on_hand"]
+            out["last_modified_time"] = fmt_ts(row.lmt)  # unmoved without bump_stock
             return out
         if entity == "pricebooks":
-            out["item_ids"] = self._reprice(row) if action == "update" else []
+            fields, out["item_ids"] = self._edit_rates(row, action, fields)
+            if action == "update" and not fields and not self.bump_rates:
+                out["last_modified_time"] = fmt_ts(row.lmt)  # a rate edit leaves it alone
+                changes.append(Change(entity, "edited", key, self.world.detail(entity, row)))
+                return out
         rec = dict(
             self.world.detail(entity, row)
             if entity != "pricebooks"
@@ -163,7 +170,8 @@ class Mutator:
             w[2] = min(w[2], w[0] - w[1])
         rec = dict(self.world.detail("items", row))
         row.stock = stock
-        self._save(store, "items", row, rec, t)
+        if self.bump_stock:
+            self._save(store, "items", row, rec, t)
 
     def _reprice(self, row: Row) -> list[str]:
         rates = row.core["rates"]
@@ -175,6 +183,39 @@ class Mutator:
                 float(round(rate * 1.1 / 250) * 250) if rate >= 250 else round(rate * 1.1 + 1, 2),
             ]
         return picked
+
+    def _edit_rates(
+        self, row: Row, action: str, fields: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[str]]:
+        """An update's rates (`fields.rates`, else `count` at random): (other fields, item ids)."""
+        if action != "update":
+            return fields, []
+        fields = dict(fields)
+        rates = fields.pop("rates", None)
+        return fields, self._reprice(row) if rates is None else self._set_rates(row, rates)
+
+    def _set_rates(self, row: Row, wanted: Any) -> list[str]:
+        """`fields.rates` `{item_id: rate}`: set these rates, adding items the book lacks."""
+        if not isinstance(wanted, dict) or not all(
+            isinstance(r, int | float) and not isinstance(r, bool) for r in wanted.values()
+        ):
+            raise MutationError(400, "fields.rates must map item ids to numbers")
+        items = self.world.stores["items"]
+        unknown = [str(i) for i in wanted if items.get(str(i)) is None]
+        if unknown:
+            raise MutationError(404, f"no live item with id {', '.join(unknown)}")
+        rates = row.core["rates"]
+        for item_id, rate in wanted.items():
+            pbi = rates[str(item_id)][0] if str(item_id) in rates else self._new_pbi(row)
+            rates[str(item_id)] = [pbi, float(rate)]
+        return [str(i) for i in wanted]
+
+    def _new_pbi(self, row: Row) -> int:
+        taken = {pbi for pbi, _rate in row.core["rates"].values()}
+        n = row.idx * 10**10 + 5 * 10**9 + len(taken)
+        while self.world_id("pricebook_items", n) in taken:
+            n += 1
+        return self.world_id("pricebook_items", n)
 
     def _create(self, entity: str, store: EntityStore, t: int, fields: dict[str, Any]) -> Row:
         idx = store.next_idx

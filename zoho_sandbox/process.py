@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from .config import DEMO_CREDENTIALS
+from .config import DEMO_CREDENTIALS, VALUED_BOOLS
 
 __all__ = ["DEMO_CREDENTIALS", "SandboxProcess", "free_port"]
 
@@ -32,12 +32,16 @@ def free_port() -> int:
 
 
 def cli_args(options: dict[str, Any]) -> list[str]:
-    """kwargs -> CLI flags: `books_rpm=50` -> `--books-rpm 50`, `no_limits=True` -> flag."""
+    """kwargs -> CLI flags: `books_rpm=50` -> `--books-rpm 50`, `no_limits=True` -> flag,
+    `rate_edits_bump_modified=False` -> `--rate-edits-bump-modified false`."""
     args: list[str] = []
     for key, value in options.items():
+        flag = "--" + key.replace("_", "-")
+        if key in VALUED_BOOLS:
+            args += [flag, "true" if value else "false"]
+            continue
         if value is None or value is False:
             continue
-        flag = "--" + key.replace("_", "-")
         args += [flag] if value is True else [flag, str(value)]
     return args
 
@@ -169,8 +173,8 @@ class SandboxProcess:
     def webhooks(self, **kw: Any) -> dict[str, Any]:
         """`webhooks(body="jsonstring", id_only=True, method="PUT", signing="raw",
         event_in="header", route_param=False, params={"k": "v"}, repeat_rate=0.2,
-        reorder_ms=500, drop_rate=0.1, seed=1)`; no arguments restores well-behaved
-        deliveries (JSON, POST, Zoho's signature, ?event=&route=)."""
+        reorder_ms=500, drop_rate=0.1, seed=1, off=["items", "stock"])`; no arguments
+        restores well-behaved deliveries (JSON, POST, Zoho's signature, ?event=&route=)."""
         return self._post("/_sandbox/webhooks", kw)
 
     def stats(self) -> dict[str, Any]:

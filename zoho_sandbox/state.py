@@ -24,7 +24,10 @@ class Sandbox:
         """Seed data, counters, tokens, faults, chaos and webhook behaviour back to their
         state at start."""
         self.world = World(self.cfg)
-        self.mutator = Mutator(self.world)
+        cfg = self.cfg
+        self.mutator = Mutator(
+            self.world, cfg.stock_moves_bump_modified, cfg.rate_edits_bump_modified
+        )
         self.tokens = TokenManager(self.cfg)
         self.limits = Limits(self.cfg)
         self.stats = Stats()

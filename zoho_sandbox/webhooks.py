@@ -4,7 +4,8 @@ Each is shaped and signed as a Zoho webhook form configures it (`deliveries.py`:
 type, `event` and `route` query parameters, the facts file's signature).
 
 Like Zoho under load, deliveries can be made to misbehave (CLI flags or
-`POST /_sandbox/webhooks`): id-only bodies, repeats, random delays that reorder them, drops.
+`POST /_sandbox/webhooks`): id-only bodies, repeats, random delays that reorder them, drops,
+and no webhooks at all for chosen entities (a workflow rule switched off, or never made).
 """
 
 from __future__ import annotations
@@ -52,9 +53,24 @@ class DeliveryPolicy:
     reorder_ms: int = 0  # each delivery waits a random 0..reorder_ms first
     drop_rate: float = 0.0  # share never sent at all
     seed: int = 0
+    off: tuple[str, ...] = ()  # entities (ROUTES keys) whose changes fire nothing
+
+    @staticmethod
+    def _off(value: Any) -> tuple[str, ...]:
+        names = value.split(",") if isinstance(value, str) else value
+        if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+            raise WebhookPolicyError("off must be a list of entity names")
+        names = tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+        unknown = [n for n in names if n not in ROUTES]
+        if unknown:
+            raise WebhookPolicyError(
+                f"off: unknown entity {', '.join(unknown)}; known: {', '.join(ROUTES)}"
+            )
+        return names
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> DeliveryPolicy:
+        off = cls._off(body.get("off", ()))
         try:
             shape = deliveries.shape(body)
         except ValueError as exc:
@@ -66,6 +82,7 @@ class DeliveryPolicy:
                 reorder_ms=int(body.get("reorder_ms", 0)),
                 drop_rate=float(body.get("drop_rate", 0.0)),
                 seed=int(body.get("seed", 0)),
+                off=off,
             )
         except (TypeError, ValueError) as exc:
             raise WebhookPolicyError("rates must be numbers, reorder_ms and seed integers") from exc
@@ -91,6 +108,7 @@ class DeliveryPolicy:
                 "reorder_ms": cfg.webhook_reorder_ms,
                 "drop_rate": cfg.webhook_drop_rate,
                 "seed": cfg.webhook_seed,
+                "off": cfg.webhooks_off,
             }
         )
 
@@ -114,7 +132,7 @@ class WebhookSender:
 
     def reset_counters(self) -> None:
         self.delivered = self.failed = self.attempts = 0
-        self.repeated = self.dropped = self.delayed = 0
+        self.repeated = self.dropped = self.delayed = self.silenced = 0
 
     def send(self, entity: str, event: str, record_key: str, record: dict[str, Any]) -> None:
         """Schedule one delivery; a no-op without --webhook-url or for sales orders."""
@@ -127,6 +145,9 @@ class WebhookSender:
         dropped = self.rng.random() < policy.drop_rate
         repeated = self.rng.random() < policy.repeat_rate
         delays = [self.rng.uniform(0, policy.reorder_ms) / 1000 for _ in range(2)]
+        if entity in policy.off:  # after the draws: other entities replay a seed the same way
+            self.silenced += 1
+            return
         if dropped:
             self.dropped += 1
             return
@@ -183,5 +204,6 @@ class WebhookSender:
             "repeated": self.repeated,
             "dropped": self.dropped,
             "delayed": self.delayed,
+            "silenced": self.silenced,
             "policy": asdict(self.policy),
         }

@@ -77,6 +77,10 @@ def test_second_incremental_run_spends_one_call_per_entity_and_changes_nothing(
     # products: one Books and one Inventory listing call; warehouse stock: none at all
     assert calls.pop("products") == 2
     assert calls.pop("product_warehouse_stock") == 0
+    # price lists: the listing, and each book's rates read again (a rate edit may not move
+    # the book's last_modified_time), written only where one differs
+    assert calls.pop("price_lists") == 1 + len(fresh_sandbox.records("pricebooks"))
+    assert totals["product_prices"].extra["rates_changed"] == 0
     assert all(n == 1 for n in calls.values()), calls
     for name, t in totals.items():
         assert (t.counts.inserted, t.counts.updated, t.soft_deleted) == (0, 0, 0), name

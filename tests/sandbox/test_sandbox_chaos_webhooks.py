@@ -137,6 +137,7 @@ def test_empty_body_restores_good_deliveries(sb: SandboxProcess, receiver: Sink)
         "reorder_ms": 0,
         "drop_rate": 0.0,
         "seed": 0,
+        "off": [],
     }
     sb.mutate("invoices", "update")
     _settled(sb)

@@ -1,14 +1,17 @@
 """Price lists and their per-item prices, from Books price books.
 
 One listing call gives the price books; a detail call per price book gives its items, made
-only for price books that are new or changed since their prices were stored (or on a full
-refresh). Items that left a price book are soft-deleted from `product_prices`. A price
-book's prices are written only with the version of the book they were read with.
+for every book on every run: whether a rate edit moves the book's `last_modified_time` is
+unconfirmed, so the version proves nothing about the rates. The rates read are compared rate
+by rate with the stored ones, and a book's prices are written only when one differs. Items
+that left a price book are soft-deleted from `product_prices`. A price book's prices are
+written only with the version of the book they were read with.
 """
 
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
@@ -54,22 +57,24 @@ def sync_price_lists(
         log=log,
     )  # fmt: skip
     lists.soft_deleted, lists.extra["missing_but_live"] = deleted, repaired
+    prices.extra["rates_changed"] = 0
     for _, rows in pages:
-        changed = _changed(engine, rows) if mode != FULL_REFRESH else {r["zoho_id"] for r in rows}
         # Details first, then list rows and prices in one transaction: a price book's new
         # last_modified_time is never stored without the prices it stands for.
         fetched = {z: unless_gone(lambda z=z: fetch_record(client, PRICE_LISTS, z)[0])
-                   for z in sorted(changed)}  # fmt: skip
+                   for z in sorted(r["zoho_id"] for r in rows)}  # fmt: skip
         details = {z: d for z, d in fetched.items() if d is not None}
         gone = [z for z, d in fetched.items() if d is None]  # deleted since the listing
         rows = [r for r in rows if r["zoho_id"] not in gone]
+        prices.details_fetched += len(details)
         with engine.begin() as conn:
             lists.soft_deleted += delete_records(conn, PRICE_LISTS, gone, utcnow())
             result, _ = write_page(conn, PRICE_LISTS, rows, {})
             lists.counts += result.counts
-            for row in rows:
-                if row["zoho_id"] in details and row["zoho_id"] in result.current:
-                    store_prices(conn, row, details[row["zoho_id"]], prices)
+            current = [
+                r for r in rows if r["zoho_id"] in details and r["zoho_id"] in result.current
+            ]
+            prices.extra["rates_changed"] += _store_changed(conn, current, details, prices)
         log.info("price_lists: %d price books, %d fetched, %s prices", len(seen), len(details),
                  f"{prices.records:,}")  # fmt: skip
     lists.watermark = listing.cursor(get_watermark(engine, "price_lists"))
@@ -90,21 +95,45 @@ def _write(engine: Engine, record: dict, source: str, prices: SyncTotals) -> Non
     apply_price_book(engine, record, prices)
 
 
-def _changed(engine: Engine, rows: list[dict]) -> set[str]:
-    """Price books whose items must be fetched: new, or modified since they were stored."""
-    with engine.connect() as conn:
-        stored = dict(
-            conn.execute(
-                select(price_lists.c.zoho_id, price_lists.c.zoho_last_modified_time).where(
-                    price_lists.c.zoho_id.in_([r["zoho_id"] for r in rows])
-                )
-            ).all()
+def _store_changed(
+    conn: Connection, rows: list[dict], details: dict[str, dict], prices: SyncTotals
+) -> int:
+    """Store the prices of the books whose rates differ from the stored ones; how many rates."""
+    changed = 0
+    for row in rows:
+        drift = sum(map(len, price_drift(conn, row["zoho_id"], details[row["zoho_id"]]).values()))
+        if drift:
+            store_prices(conn, row, details[row["zoho_id"]], prices)
+            changed += drift
+    return changed
+
+
+def price_drift(conn: Connection, book_id: str, detail: dict) -> dict[str, list[str]]:
+    """Rate by rate, the stored prices of a book against its detail: item ids priced in Zoho
+    but not here (`missing`), priced differently (`wrong`), priced here only (`extra`)."""
+    pp = product_prices
+    stored = {
+        r.product_zoho_id: (_money(r.price), r.zoho_pricebook_item_id)
+        for r in conn.execute(
+            select(pp.c.product_zoho_id, pp.c.price, pp.c.zoho_pricebook_item_id)
+            .where(pp.c.price_list_zoho_id == book_id, pp.c.deleted_at.is_(None))
         )
-    return {
-        r["zoho_id"]
-        for r in rows
-        if r["zoho_id"] not in stored or stored[r["zoho_id"]] != r["zoho_last_modified_time"]
+    }  # fmt: skip
+    listed = {
+        r["product_zoho_id"]: (_money(r["price"]), r["zoho_pricebook_item_id"])
+        for r in price_rows({"zoho_id": book_id, "currency_code": None}, detail)
     }
+    both = listed.keys() & stored.keys()
+    return {
+        "missing": sorted(listed.keys() - stored.keys()),
+        "wrong": sorted(k for k in both if listed[k] != stored[k]),
+        "extra": sorted(stored.keys() - listed.keys()),
+    }
+
+
+def _money(value: Decimal | None) -> Decimal | None:
+    # the column keeps four decimals: compare what it can hold, or a rate never settles
+    return None if value is None else Decimal(value).quantize(Decimal("0.0001"))
 
 
 def price_rows(price_list: dict, detail: dict) -> list[dict]:
@@ -140,4 +169,3 @@ def store_prices(conn: Connection, price_list: dict, detail: dict, totals: SyncT
     )
     totals.records += len(rows)
     totals.soft_deleted += gone.rowcount or 0
-    totals.details_fetched += 1

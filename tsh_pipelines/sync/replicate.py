@@ -12,6 +12,7 @@ listing started (`listing.py`), so an edit made while it ran is listed again nex
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -38,10 +39,21 @@ OVERLAP = timedelta(minutes=2)
 PREVIEW_ROWS = 5
 
 
+def history_start() -> date | None:
+    """The first document date the replica holds (`ZOHO_HISTORY_START`; empty: all history).
+
+    Read at call time, so every listing and every comparison of one run uses the same scope.
+    """
+    raw = os.environ.get("ZOHO_HISTORY_START", "2025-01-01").strip()
+    return date.fromisoformat(raw) if raw else None
+
+
 def list_params(
     engine: Engine, entity: Entity, mode: str, date_start: date | None, date_end: date | None
 ) -> dict[str, Any]:
     params: dict[str, Any] = dict(entity.list_params)
+    if entity.partitioned and date_start is None:
+        date_start = history_start()  # documents before it are outside the replica's scope
     if mode == INCREMENTAL and entity.cursor_field:
         watermark = get_watermark(engine, entity.name)
         if watermark is not None:
@@ -64,6 +76,10 @@ def sync_entity(
     log: logging.Logger | logging.LoggerAdapter | None = None,
 ) -> SyncTotals:
     log = log or logging.getLogger(__name__)
+    if entity.partitioned and date_start is None:
+        # the first incremental run too: documents before the history start stay out, so
+        # the replica and every comparison with Zoho share one scope
+        date_start = history_start()
     table = table_of(entity)
     previous = get_watermark(engine, entity.name)
     totals = SyncTotals(entity.name, mode, watermark=previous)

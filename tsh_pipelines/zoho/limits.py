@@ -64,6 +64,14 @@ class SharedRateLimiter:
             return limit
         return int(limit * (1 - self.settings.webhook_reserve))
 
+    def remaining_today(self, api: str) -> int:
+        """Calls this purpose may still make today: what the daily budget has left for it."""
+        r = zoho_rate_limits
+        with self.engine.connect() as conn:
+            row = conn.execute(select(r.c.day, r.c.day_calls).where(r.c.api == api)).first()
+        used = row.day_calls if row is not None and row.day == utcnow().date() else 0
+        return max(0, self.allowed_today(api) - used)
+
     def acquire(self, api: str) -> Grant:
         """Block until this process may send one call to `api`; raise when the budget is spent."""
         started = time.monotonic()
