@@ -31,6 +31,7 @@ ROUTES = {
     "pricebooks": "prices",
 }  # sales orders fire no webhook
 SIGNATURE_HEADER = deliveries.SIGNATURE_HEADER
+MAX_IN_FLIGHT = 16
 BODIES = deliveries.BODIES
 
 
@@ -166,14 +167,18 @@ class WebhookSender:
             await asyncio.sleep(delay)
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=10.0)
+            # A sender keeps a few connections, as Zoho does: thousands of deliveries queued
+            # inside httpx's pool would time out waiting for it and retry, a storm of our own.
+            self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
         for attempt in range(self.retries + 1):
             if attempt:
                 await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
-            self.attempts += 1
             try:
-                resp = await self._client.request(
-                    req.method, url, content=req.body, headers=req.headers
-                )
+                async with self._in_flight:
+                    self.attempts += 1
+                    resp = await self._client.request(
+                        req.method, url, content=req.body, headers=req.headers
+                    )
                 if 200 <= resp.status_code < 300:
                     self.delivered += 1
                     return
