@@ -29,9 +29,10 @@ class Req:
     path: str
     body: str = ""
     signature: str = "-"
+    header: str = ""  # one "Name: value" header (e.g. If-None-Match), instead of a signature
 
     def line(self) -> str:
-        return f"{self.method}\t{self.path}\t{self.signature}\t{self.body}"
+        return f"{self.method}\t{self.path}\t{self.header or self.signature}\t{self.body}"
 
 
 @dataclass

@@ -15,9 +15,8 @@ log = logging.getLogger("tsh_consumer_api")
 
 def _describe(settings: Settings) -> None:
     log.info(
-        "serving consumer prices from %s (price list %s)",
+        "serving the consumer catalogue from %s",
         make_url(settings.database_url).render_as_string(hide_password=True),
-        settings.pricelist_code,
     )
 
 

@@ -14,9 +14,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from tsh_consumer_api.caching import cache_control
 from tsh_consumer_api.db import open_read_only_engine
 from tsh_consumer_api.routes import health_router, products_router
 from tsh_consumer_api.settings import Settings
+from tsh_consumer_api.versions import CatalogVersion, ResponseCache
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +26,13 @@ DESCRIPTION = """
 Prices for the TSH consumer app. A product is listed only when it is active, not deleted,
 has at least `CONSUMER_MIN_STOCK` units available and a positive IQD price in the consumer
 price list (`CONSUMER_PRICELIST_CODE`, default `consumer_iqd`). There is no fallback to the
-base price. Responses carry `Cache-Control` and a strong `ETag`; send `If-None-Match` to get
-a `304` when nothing changed.
+base price. Answers come from the consumer catalogue, which every sync and webhook batch
+keeps current in the transaction that changes a product, a price or stock.
+
+Pages: `page` numbers, or `cursor` (each page's `next_cursor`) for keyset pagination.
+Responses carry `Cache-Control` (a CDN may keep them `max-age` seconds) and a strong `ETag`
+derived from the catalogue version: send `If-None-Match` to get a `304` without a body when
+nothing changed. A change reaches answers within about a second.
 """
 
 
@@ -34,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     docs = settings.docs_enabled
     app = FastAPI(
         title="TSH consumer price API",
-        version="1.0.0",
+        version="2.0.0",
         description=DESCRIPTION,
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
@@ -42,6 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = open_read_only_engine(settings.database_url, settings.statement_timeout_ms)
+    app.state.catalog = CatalogVersion(app.state.engine, settings.version_ttl_ms / 1000)
+    app.state.responses = ResponseCache(settings.response_cache_size)
+    app.state.cache_control = cache_control(settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1,7 +1,9 @@
-"""HTTP caching for the product endpoints: Cache-Control, a strong ETag, and 304s.
+"""HTTP caching for the catalogue endpoints: Cache-Control, a strong ETag, 304s, and a cache
+of response bodies per catalogue version.
 
-The mobile app polls the same pages repeatedly over slow mobile links; a 304 spares the body.
-The ETag hashes the exact body, so it changes whenever a price, stock status or total does.
+The mobile app (and any CDN in front) revalidates the same pages over and over. The ETag is
+derived from the catalogue version and the request, not from the body, so a current ETag is
+answered 304 before any query runs, and a repeated request is answered from memory.
 """
 
 from __future__ import annotations
@@ -11,42 +13,86 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
+from tsh_consumer_api.settings import Settings
+
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+# Bumped when the body of an answer changes shape, so no cache keeps an old one.
+RESPONSE_FORMAT = "2"
+STALE_IF_ERROR = 300
 
 
-def etag_for(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+def cache_control(settings: Settings) -> str:
+    """Fresh for max-age; a CDN may serve a copy that old once more while it revalidates, and
+    for five minutes if this API is down. max-age 0: store, but revalidate every time."""
+    age = settings.cache_max_age
+    if age == 0:
+        return f"public, no-cache, stale-if-error={STALE_IF_ERROR}"
+    return f"public, max-age={age}, stale-while-revalidate={age}, stale-if-error={STALE_IF_ERROR}"
 
 
-def if_none_match_matches(header: str | None, etag: str) -> bool:
+def request_key(route: str, request: Request, settings: Settings) -> str:
+    """What the body depends on besides the catalogue: the endpoint (aliases share it), its
+    parameters in a canonical order, and the settings that shape the body."""
+    params = sorted(request.query_params.multi_items())
+    path = sorted(request.path_params.items())
+    return repr((RESPONSE_FORMAT, settings.low_stock_threshold, route, path, params))
+
+
+def etag_for(token: str, key: str) -> str:
+    return '"' + hashlib.sha256(f"{token}|{key}".encode()).hexdigest()[:32] + '"'
+
+
+def if_none_match_matches(header: str | None, etag: str, *, wildcard: bool = True) -> bool:
     """RFC 9110: If-None-Match uses the weak comparison, so a W/ prefix still matches."""
     if not header:
         return False
     for candidate in header.split(","):
         candidate = candidate.strip()
-        if candidate == "*" or candidate.removeprefix("W/") == etag:
+        if (wildcard and candidate == "*") or candidate.removeprefix("W/") == etag:
             return True
     return False
 
 
+def not_built() -> JSONResponse:
+    return JSONResponse(
+        {"detail": "The consumer catalogue has not been built yet: the next products or "
+                   "prices sync builds it, or materialize consumer_catalog in Dagster."},
+        status_code=503,
+        headers={"Cache-Control": "no-store", "Retry-After": "30"},
+    )  # fmt: skip
+
+
 class CachedRoute(APIRoute):
-    """A route whose successful responses are cacheable and answer conditional requests."""
+    """A route answering from the catalogue: cacheable, conditional, memoised per version."""
 
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
+        route = self.name
 
         async def cached(request: Request) -> Response:
-            response = await handler(request)
-            if response.status_code != 200:
-                return response
-            max_age: int = request.app.state.settings.cache_max_age
-            etag = etag_for(bytes(response.body))
-            headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
-            if if_none_match_matches(request.headers.get("if-none-match"), etag):
+            state = request.app.state
+            snapshot = await state.catalog.current()
+            if snapshot is None:
+                return not_built()
+            request.state.catalog = snapshot
+            etag = etag_for(snapshot.token, request_key(route, request, state.settings))
+            headers = {"ETag": etag, "Cache-Control": state.cache_control}
+            condition = request.headers.get("if-none-match")
+            # An ETag of ours names a request that was valid; `*` waits for the answer below.
+            if if_none_match_matches(condition, etag, wildcard=False):
                 return Response(status_code=304, headers=headers)
-            response.headers.update(headers)
-            return response
+            body = state.responses.get(snapshot.token, etag)
+            if body is None:
+                response = await handler(request)
+                if response.status_code != 200:
+                    return response
+                body = bytes(response.body)
+                state.responses.put(snapshot.token, etag, body)
+            if if_none_match_matches(condition, etag):
+                return Response(status_code=304, headers=headers)
+            return Response(body, media_type="application/json", headers=headers)
 
         return cached

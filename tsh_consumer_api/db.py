@@ -1,11 +1,13 @@
-"""The API's database access: an engine that cannot write, and a connection per request."""
+"""The API's database access: an engine that cannot write, and one read per request."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
 from fastapi import Request
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Engine, Row, make_url
+from sqlalchemy.sql import Executable
+from starlette.concurrency import run_in_threadpool
 
 from tsh_db.engine import get_engine
 
@@ -25,8 +27,18 @@ def open_read_only_engine(url: str, statement_timeout_ms: int = 5000) -> Engine:
     return get_engine(url, read_only=True)
 
 
-def connection(request: Request) -> Iterator[Connection]:
-    """FastAPI dependency: one connection per request, its transaction rolled back at the end."""
-    engine: Engine = request.app.state.engine
+async def fetch(
+    request: Request, stmt: Executable, params: dict[str, Any] | None = None
+) -> list[Row[Any]]:
+    """Run one read on a pooled connection in a worker thread; rolled back at the end.
+
+    The routes are async and make this their only worker-thread hop: checkout, query and
+    return to the pool together. (A sync route with a generator dependency makes four: the
+    dependency's entry and exit, the route, and FastAPI's check of what it returned.)
+    """
+    return await run_in_threadpool(_fetch, request.app.state.engine, stmt, params)
+
+
+def _fetch(engine: Engine, stmt: Executable, params: dict[str, Any] | None) -> list[Row[Any]]:
     with engine.connect() as conn:
-        yield conn
+        return list(conn.execute(stmt, params).all())

@@ -42,9 +42,26 @@ class ConsumerProduct(BaseModel):
 
 class ProductPage(BaseModel):
     items: list[ConsumerProduct]
-    page: int = Field(description="1-based page number, as requested.")
+    page: int | None = Field(
+        description="1-based page number, as requested; null when the page was asked for "
+        "with `cursor`."
+    )
     per_page: int
     total: int = Field(description="Products matching the filters, over all pages.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` (with the same filters and sort) for the next page; "
+        "null on the last page. Keyset pagination: no page is skipped or repeated when "
+        "products are added or removed in between."
+    )
+
+
+class Category(BaseModel):
+    name: str
+    product_count: int = Field(description="Products of this category a consumer can see.")
+
+
+class CategoryList(BaseModel):
+    items: list[Category] = Field(description="Categories with visible products, by name.")
 
 
 class Health(BaseModel):

@@ -1,21 +1,31 @@
-"""Thin route functions: validate parameters, run one statement, shape the rows."""
+"""Thin route functions: validate parameters, run one statement on the catalogue, shape rows."""
 
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from tsh_consumer_api import queries
 from tsh_consumer_api.caching import CachedRoute
-from tsh_consumer_api.db import connection
-from tsh_consumer_api.models import ConsumerProduct, ErrorMessage, Health, ProductPage, to_product
+from tsh_consumer_api.db import fetch
+from tsh_consumer_api.listing import SortName, listing_request
+from tsh_consumer_api.models import (
+    Category,
+    CategoryList,
+    ConsumerProduct,
+    ErrorMessage,
+    Health,
+    ProductPage,
+    to_product,
+)
 from tsh_consumer_api.settings import Settings
+from tsh_consumer_api.versions import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -26,72 +36,132 @@ products_router = APIRouter(route_class=CachedRoute, tags=["products"])
 health_router = APIRouter(tags=["operations"])
 
 
-def get_settings(request: Request) -> Settings:
+# async: FastAPI would run a plain function in a worker thread, a hop per dependency.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-Conn = Annotated[Connection, Depends(connection)]
+async def get_snapshot(request: Request) -> Snapshot:
+    return request.state.catalog  # type: ignore[no-any-return]  # set by CachedRoute
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
+Price = Annotated[Decimal | None, Query(ge=0, le=10**15, description="IQD, inclusive.")]
+CACHED = {
+    304: {"description": "Not modified: the ETag in If-None-Match is still current."},
+    503: {"model": ErrorMessage, "description": "The catalogue is not built yet, or the "
+          "database is unavailable; Retry-After says when to try again."},
+}  # fmt: skip
 NOT_VISIBLE = {404: {"model": ErrorMessage, "description": "Not visible to consumers."}}
 
 
 @products_router.get(
     "/api/consumer/products",
     response_model=ProductPage,
+    responses=CACHED,
     summary="Products a consumer can buy, with their consumer price",
 )
 @products_router.get(
     "/api/bff/mobile/consumer/products",
     response_model=ProductPage,
+    responses=CACHED,
     summary="Same as /api/consumer/products (the mobile app's BFF path)",
 )
-def list_products(
-    conn: Conn,
+async def list_products(
+    request: Request,
     settings: SettingsDep,
-    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number.")] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100, description="Items per page.")] = 20,
-    search: Annotated[
-        str | None, Query(max_length=100, description="Text in the name or SKU, any case.")
+    page: Annotated[
+        int | None, Query(ge=1, le=MAX_PAGE, description="1-based page number (default 1).")
     ] = None,
+    per_page: Annotated[int, Query(ge=1, le=100, description="Items per page.")] = 20,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=1024,
+            description="`next_cursor` of the previous page, instead of "
+            "`page`: keyset pagination, stable while products change.",
+        ),
+    ] = None,  # fmt: skip
+    search: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Words that must all occur in the name or SKU; "
+            "any case, accents and Arabic diacritics ignored.",
+        ),
+    ] = None,  # fmt: skip
     category: Annotated[str | None, Query(max_length=128, description="Exact category.")] = None,
+    min_price: Price = None,
+    max_price: Price = None,
+    sort: Annotated[
+        SortName | None,
+        Query(
+            description="`relevance` (the default with `search`: the name starting with "
+            "the search first, then a word starting with it), `name` (the default "
+            "otherwise), `price_asc`, `price_desc`, `newest`."
+        ),
+    ] = None,  # fmt: skip
 ) -> ProductPage:
-    """Active, in-stock products priced in the consumer IQD price list, ordered by name."""
-    stmt = queries.listing(
-        settings,
-        page=page,
-        per_page=per_page,
-        search=(search or "").strip() or None,
-        category=(category or "").strip() or None,
-    )
-    rows = conn.execute(stmt).all()
+    """Active, in-stock products priced in the consumer IQD price list, filtered and ordered as
+    asked; each page gives `next_cursor` for the next one. Send `If-None-Match` with the ETag of
+    an earlier answer to get a 304 when nothing changed."""
+    wanted = listing_request(
+        page=page, per_page=per_page, cursor=cursor, search=search, category=category,
+        min_price=min_price, max_price=max_price, sort=sort,
+    )  # fmt: skip
+    stmt, params = queries.listing(
+        wanted.filters, wanted.sort_name, per_page=per_page, offset=wanted.offset,
+        after=wanted.after,
+    )  # fmt: skip
+    rows = await fetch(request, stmt, params)
     # The statement always yields the total row; an empty page has NULL product columns.
     total = rows[0].total if rows else 0
-    items = [to_product(r, settings.low_stock_threshold) for r in rows if r.id is not None]
-    return ProductPage(items=items, page=page, per_page=per_page, total=total)
+    found = [r for r in rows if r.id is not None]
+    shown = found[:per_page]
+    next_cursor = wanted.cursor_after(shown[-1]) if len(found) > per_page else None
+    items = [to_product(r, settings.low_stock_threshold) for r in shown]
+    return ProductPage(
+        items=items, page=wanted.page, per_page=per_page, total=total, next_cursor=next_cursor
+    )
 
 
 @products_router.get(
     "/api/consumer/products/{product_id}",
     response_model=ConsumerProduct,
-    responses=NOT_VISIBLE,
+    responses={**NOT_VISIBLE, **CACHED},
     summary="One product, if a consumer can see it",
 )
-def get_product(
-    conn: Conn,
+async def get_product(
+    request: Request,
     settings: SettingsDep,
+    snapshot: SnapshotDep,
     product_id: Annotated[str, Path(max_length=32, description="The Zoho item id.")],
 ) -> ConsumerProduct:
-    row = conn.execute(queries.detail(settings, product_id)).first()
-    if row is None:
+    rows = await fetch(request, queries.DETAIL, {"product_id": product_id})
+    if not rows:
         raise HTTPException(
             status_code=404,
             detail=(
                 f"Product {product_id} is not available to consumers: it is unknown, inactive, "
                 f"deleted, out of stock, or has no IQD price in the "
-                f"{settings.pricelist_code} price list."
+                f"{snapshot.pricelist_code} price list."
             ),
         )
-    return to_product(row, settings.low_stock_threshold)
+    return to_product(rows[0], settings.low_stock_threshold)
+
+
+@products_router.get(
+    "/api/consumer/categories",
+    response_model=CategoryList,
+    responses=CACHED,
+    summary="Categories with products a consumer can buy, and how many",
+)
+async def list_categories(request: Request) -> CategoryList:
+    """Every category with at least one visible product, by name (uncategorised ones are
+    listed under no category: filter them by leaving `category` out)."""
+    rows = await fetch(request, queries.CATEGORIES)
+    return CategoryList(items=[Category(name=r.name, product_count=r.product_count) for r in rows])
 
 
 @health_router.get(

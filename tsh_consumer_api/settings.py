@@ -12,32 +12,39 @@ from tsh_db.service import env_bool, env_int
 
 @dataclass(frozen=True)
 class Settings:
+    """What the API shows is decided where the catalogue is built: CONSUMER_MIN_STOCK and
+    CONSUMER_PRICELIST_CODE are the pipelines' settings (`tsh_pipelines.sync.catalog`)."""
+
     database_url: str
-    min_stock: int = 1
     low_stock_threshold: int = 10
-    pricelist_code: str = "consumer_iqd"
     cors_origins: tuple[str, ...] = ()
     docs_enabled: bool = True
-    cache_max_age: int = 60
+    # Cache-Control max-age for the app and any CDN in front; 0 means revalidate every time.
+    cache_max_age: int = 1
     # A listing that takes longer is cut off with a 503 rather than holding a connection.
     statement_timeout_ms: int = 5000
+    # How long the catalogue version read from the database is trusted: the most a change
+    # takes to reach answers (ETags and the response cache follow the version).
+    version_ttl_ms: int = 500
+    # Responses kept per catalogue version, in process (0: none).
+    response_cache_size: int = 2048
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         return cls(
             database_url=_database_url(env),
-            min_stock=env_int(env, "CONSUMER_MIN_STOCK", 1, minimum=0),
             low_stock_threshold=env_int(env, "CONSUMER_LOW_STOCK_THRESHOLD", 10, minimum=0),
-            pricelist_code=env.get("CONSUMER_PRICELIST_CODE", "").strip() or "consumer_iqd",
             cors_origins=tuple(
                 o.strip().rstrip("/")
                 for o in env.get("CONSUMER_CORS_ORIGINS", "").split(",")
                 if o.strip()
             ),
             docs_enabled=env_bool(env, "CONSUMER_DOCS_ENABLED", True),
-            cache_max_age=env_int(env, "CONSUMER_CACHE_MAX_AGE", 60, minimum=0),
+            cache_max_age=env_int(env, "CONSUMER_CACHE_MAX_AGE", 1, minimum=0),
             statement_timeout_ms=env_int(env, "CONSUMER_STATEMENT_TIMEOUT_MS", 5000, minimum=1),
+            version_ttl_ms=env_int(env, "CONSUMER_VERSION_TTL_MS", 500, minimum=0),
+            response_cache_size=env_int(env, "CONSUMER_RESPONSE_CACHE_SIZE", 2048, minimum=0),
         )
 
 

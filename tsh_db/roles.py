@@ -54,8 +54,8 @@ def roles() -> list[Role]:
         Role(
             "tsh_consumer",
             "TSH_CONSUMER_DB_PASSWORD",
-            {t: READ for t in ("products", "price_lists", "product_prices")},
-            description="consumer API: reads products and prices, nothing else",
+            {t: READ for t in ("consumer_catalog", "consumer_catalog_state")},
+            description="consumer API: reads the consumer catalogue, nothing else",
         ),
         Role(
             "tsh_pipelines",

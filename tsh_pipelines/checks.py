@@ -12,6 +12,8 @@ import dagster as dg
 from sqlalchemy.engine import Engine
 
 from tsh_pipelines.alerts import send_alerts
+from tsh_pipelines.catalog_check import CHECK as CATALOG_CHECK
+from tsh_pipelines.catalog_check import consumer_catalog_finding
 from tsh_pipelines.investigation import (
     COUNTED,
     ERROR,
@@ -39,6 +41,9 @@ SPECS = [
     dg.AssetCheckSpec("consumer_price_list_complete", asset="product_prices",
                       description="consumer_iqd exists, is in IQD, and every active product with "
                       "stock has a consumer price above zero (the consumer app's gate)."),
+    dg.AssetCheckSpec(CATALOG_CHECK, asset="consumer_catalog",
+                      description="The consumer catalogue holds exactly what the rules give from "
+                      "the replica now; a difference is repaired by a rebuild."),
     *(dg.AssetCheckSpec(f"{asset}_is_fresh", asset=asset,
                         description="A completed sync within FRESHNESS_MAX_MINUTES.")
       for asset in FRESH),
@@ -63,6 +68,8 @@ def data_investigation(
         calls = client.stats.total
     if "consumer_price_list_complete" in selected:
         findings.append(consumer_price_finding(engine))
+    if CATALOG_CHECK in selected:
+        findings.append(consumer_catalog_finding(engine))
     findings += freshness_findings(engine, tuple(a for a in FRESH if f"{a}_is_fresh" in selected))
     if len(selected) == len(SPECS):
         _report_and_alert(context, engine, findings, calls)

@@ -1,4 +1,5 @@
--- Replays prepared requests, one line each: METHOD <TAB> PATH <TAB> SIGNATURE|- <TAB> BODY.
+-- Replays prepared requests, one line each: METHOD <TAB> PATH <TAB> SIGNATURE|HEADER|- <TAB> BODY
+-- (HEADER is one "Name: value").
 -- Lines are dealt round-robin to wrk's threads, so no two threads send the same request;
 -- a thread that runs out of lines starts over (the benchmarks prepare more than enough).
 -- Usage: wrk -s requests.lua URL -- LINES_FILE THREADS
@@ -18,7 +19,9 @@ function init(args)
       local method, path, sig, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
       local headers = {}
       if body ~= "" then headers["Content-Type"] = "application/json" end
-      if sig ~= "-" then headers["X-Zoho-Webhook-Signature"] = sig end
+      local name, value = sig:match("^([%w-]+): (.*)$")
+      if name then headers[name] = value  -- a "Name: value" header, e.g. If-None-Match
+      elseif sig ~= "-" then headers["X-Zoho-Webhook-Signature"] = sig end
       reqs[#reqs + 1] = wrk.format(method, path, headers, body ~= "" and body or nil)
     end
     n = n + 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from tsh_db.schema import price_lists, product_prices, products
+from tsh_pipelines.sync.catalog import Rules, rebuild_catalog
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 CONSUMER, WHOLESALE, OLD_CONSUMER = "9100000000000000001", "9100000000000000002", "9100000000000001"
@@ -32,7 +33,14 @@ VISIBLE = {
     "adapter": (7, "Back\\Slash Adapter", "TSH-BS-1", "Electrical", 1, "4000"),
     # The price row leaves its currency empty: the consumer list's IQD applies.
     "kettle": (8, "Kettle Steel", "TSH-KTL", "Home", 12, "18000"),
+    # Accents and Arabic with tashkeel: found without them (tsh_db.search).
+    "mug": (9, "Café Crème Mug", "TSH-MUG-1", "Kitchen", 15, "5000"),
+    "arabic_fan": (10, "مِرْوَحَة سقف أبيض", "TSH-AR-1", "مراوح", 7, "45000"),
+    # For ranking: "cable" starts one name, starts a word of another, sits inside a third.
+    "reel": (11, "USB Cable Reel", "TSH-REEL", "Electrical", 30, "9000"),
+    "hub": (12, "Supercable Hub", "TSH-HUB", "Electrical", 30, "12000"),
 }
+NO_CREATED_TIME = 8  # the kettle: Zoho gave no created time, so it is the oldest
 # key: (n, stock, product overrides, price rows as (list, price, currency, overrides)).
 # Each breaks exactly one rule (all have a base price); none may ever reach a consumer.
 HIDDEN: dict[str, tuple[int, Any, dict, list[tuple]]] = {
@@ -65,6 +73,8 @@ def product_row(n: int, name: str, sku: str, category: str, stock: Any, **extra:
         "actual_available_stock": None if stock is None else Decimal(str(stock)),
         "synced_at": NOW,
         "deleted_at": None,
+        # Newest first is n ascending.
+        "zoho_created_time": None if n == NO_CREATED_TIME else NOW - timedelta(days=n),
         **extra,
     }
 
@@ -108,6 +118,13 @@ def seed(engine: Engine) -> None:
         )  # fmt: skip
         conn.execute(products.insert(), items)
         conn.execute(product_prices.insert(), prices)
+    build(engine)
+
+
+def build(engine: Engine, **rules: Any) -> None:
+    """(Re)build the catalogue the API serves, as the consumer_catalog asset does."""
+    with engine.begin() as conn:
+        rebuild_catalog(conn, Rules(**rules))
 
 
 class AppClient:

@@ -6,27 +6,32 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from tests.consumer_api.catalogue import NOW, AppClient, pid, product_row
+from tests.consumer_api.test_listing import count_queries
 from tsh_consumer_api.app import create_app
 from tsh_consumer_api.settings import Settings
 from tsh_db.engine import get_engine
-from tsh_db.schema import products
+from tsh_db.schema import consumer_catalog_state, product_prices, products
 from tsh_db.service import SettingsError
+from tsh_pipelines.sync.catalog import refresh_catalog
 
 LISTING = "/api/consumer/products"
 
 
 def test_responses_are_cacheable_with_a_strong_etag(make_client: Callable[..., AppClient]) -> None:
     response = make_client(cache_max_age=120).get(LISTING)
-    assert response.headers["cache-control"] == "public, max-age=120"
+    cdn = "public, max-age=120, stale-while-revalidate=120, stale-if-error=300"
+    assert response.headers["cache-control"] == cdn
     etag = response.headers["etag"]
     assert etag.startswith('"') and not etag.startswith("W/")
     detail = make_client().get(f"{LISTING}/{pid(1)}")
-    assert detail.headers["cache-control"] == "public, max-age=60"
+    assert detail.headers["cache-control"].startswith("public, max-age=1,")
     assert detail.headers["etag"] not in ("", etag)
+    revalidate = make_client(cache_max_age=0).get(LISTING)
+    assert revalidate.headers["cache-control"] == "public, no-cache, stale-if-error=300"
 
 
 def test_matching_if_none_match_is_304_without_a_body(client: AppClient) -> None:
@@ -37,17 +42,72 @@ def test_matching_if_none_match_is_304_without_a_body(client: AppClient) -> None
         assert again.status_code == 304, header
         assert again.content == b""
         assert again.headers["etag"] == etag
+        assert again.headers["cache-control"] == first.headers["cache-control"]
     other_page = client.get(LISTING, params={"per_page": 6}, headers={"If-None-Match": etag})
     assert other_page.status_code == 200 and other_page.json()["items"]
+    # `*` matches only an answer that exists: a bad request is still refused
+    bad = client.get(LISTING, params={"per_page": 0}, headers={"If-None-Match": "*"})
+    assert bad.status_code == 422
 
 
-def test_etag_changes_when_a_price_changes(catalogue_url: str, client: AppClient) -> None:
+def test_etag_and_answer_change_when_the_catalogue_changes(
+    catalogue_url: str, make_client: Callable[..., AppClient]
+) -> None:
+    client = make_client(version_ttl_ms=0)
     before = client.get(f"{LISTING}/{pid(1)}").headers["etag"]
     with get_engine(catalogue_url).begin() as conn:
         conn.execute(update(products).where(products.c.zoho_id == pid(1)).values(name="Fan 2"))
+        refresh_catalog(conn, [pid(1)])  # as every write point does
     after = client.get(f"{LISTING}/{pid(1)}", headers={"If-None-Match": before})
     assert after.status_code == 200
     assert after.json()["name"] == "Fan 2" and after.headers["etag"] != before
+
+
+def test_a_current_etag_and_a_repeat_touch_no_table(make_client: Callable[..., AppClient]) -> None:
+    client = make_client(version_ttl_ms=60_000)
+    first = client.get(LISTING, params={"search": "fan"})
+    engine = client.app.state.engine
+    with count_queries(engine) as statements:
+        again = client.get(LISTING, params={"search": "fan"})
+        revalidated = client.get(
+            LISTING, params={"search": "fan"}, headers={"If-None-Match": first.headers["etag"]}
+        )
+    assert statements == []
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    assert revalidated.status_code == 304
+    uncached = make_client(version_ttl_ms=60_000, response_cache_size=0)
+    uncached.get(LISTING)
+    with count_queries(uncached.app.state.engine) as statements:
+        assert uncached.get(LISTING).status_code == 200
+    assert len(statements) == 1  # the listing itself; the version is still fresh
+
+
+def test_the_version_is_read_again_only_after_its_ttl(
+    catalogue_url: str, make_client: Callable[..., AppClient]
+) -> None:
+    client = make_client(version_ttl_ms=1000)
+    now = [0.0]
+    client.app.state.catalog.clock = lambda: now[0]
+    before = client.get(f"{LISTING}/{pid(1)}").json()["price"]
+    with get_engine(catalogue_url).begin() as conn:
+        conn.execute(update(product_prices).where(product_prices.c.product_zoho_id == pid(1))
+                     .values(price=16000))  # fmt: skip
+        refresh_catalog(conn, [pid(1)])
+    now[0] = 0.9  # within the TTL: the version this process read, and its cached answer
+    assert client.get(f"{LISTING}/{pid(1)}").json()["price"] == before == 15000
+    now[0] = 1.0  # the TTL is over: the new version, and the new price
+    assert client.get(f"{LISTING}/{pid(1)}").json()["price"] == 16000
+
+
+def test_an_unbuilt_catalogue_is_503_saying_so(
+    catalogue_url: str, make_client: Callable[..., AppClient]
+) -> None:
+    with get_engine(catalogue_url).begin() as conn:
+        conn.execute(delete(consumer_catalog_state))
+    response = make_client().get(LISTING)
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "30"
+    assert "materialize consumer_catalog" in response.json()["detail"]
 
 
 def test_errors_are_not_cached(client: AppClient) -> None:
@@ -79,8 +139,16 @@ def test_no_cors_headers_without_configured_origins(client: AppClient) -> None:
 
 def test_docs_are_served_and_describe_the_models(client: AppClient) -> None:
     schema = client.get("/openapi.json").json()
-    assert {"ConsumerProduct", "ProductPage", "Health"} <= set(schema["components"]["schemas"])
-    assert "/api/bff/mobile/consumer/products" in schema["paths"]
+    models = {"ConsumerProduct", "ProductPage", "Category", "CategoryList", "Health"}
+    assert models <= set(schema["components"]["schemas"])
+    assert {"/api/bff/mobile/consumer/products", "/api/consumer/categories"} <= set(schema["paths"])
+    listing = schema["paths"][LISTING]["get"]
+    params = {p["name"]: p for p in listing["parameters"]}
+    assert {"page", "per_page", "cursor", "search", "category", "min_price", "max_price",
+            "sort"} <= set(params)  # fmt: skip
+    assert {"304", "422", "503"} <= set(listing["responses"])
+    sort = params["sort"]["schema"]["anyOf"][0]
+    assert set(sort["enum"]) == {"relevance", "name", "price_asc", "price_desc", "newest"}
     assert client.get("/docs").status_code == 200
     assert client.get("/redoc").status_code == 200
 
@@ -126,21 +194,21 @@ def test_the_apps_engine_cannot_write(catalogue_url: str, client: AppClient) -> 
 def test_settings_from_env() -> None:
     env = {
         "DATABASE_URL": "sqlite:///fallback.db",
-        "CONSUMER_MIN_STOCK": "2",
         "CONSUMER_LOW_STOCK_THRESHOLD": "5",
-        "CONSUMER_PRICELIST_CODE": "consumer_iqd_2",
         "CONSUMER_CORS_ORIGINS": "https://a.tsh.iq/, https://b.tsh.iq,,",
         "CONSUMER_DOCS_ENABLED": "false",
         "CONSUMER_CACHE_MAX_AGE": "0",
+        "CONSUMER_VERSION_TTL_MS": "250",
+        "CONSUMER_RESPONSE_CACHE_SIZE": "0",
     }
     assert Settings.from_env(env) == Settings(
         database_url="sqlite:///fallback.db",
-        min_stock=2,
         low_stock_threshold=5,
-        pricelist_code="consumer_iqd_2",
         cors_origins=("https://a.tsh.iq", "https://b.tsh.iq"),
         docs_enabled=False,
         cache_max_age=0,
+        version_ttl_ms=250,
+        response_cache_size=0,
     )
     preferred = Settings.from_env({**env, "CONSUMER_DATABASE_URL": "postgresql://c@h/db"})
     assert preferred.database_url == "postgresql://c@h/db"
@@ -150,15 +218,15 @@ def test_settings_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.chdir(tmp_path)
     settings = Settings.from_env({})
     assert settings.database_url == f"sqlite:///{tmp_path / '.tsh' / 'tsh.db'}"
-    assert (settings.min_stock, settings.low_stock_threshold, settings.cache_max_age) == (1, 10, 60)
-    assert (settings.pricelist_code, settings.cors_origins) == ("consumer_iqd", ())
-    assert settings.docs_enabled is True
+    assert (settings.low_stock_threshold, settings.cache_max_age) == (10, 1)
+    assert (settings.version_ttl_ms, settings.response_cache_size) == (500, 2048)
+    assert settings.cors_origins == () and settings.docs_enabled is True
 
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("CONSUMER_MIN_STOCK", "many"), ("CONSUMER_CACHE_MAX_AGE", "-1"),
-     ("CONSUMER_DOCS_ENABLED", "maybe")],
+    [("CONSUMER_LOW_STOCK_THRESHOLD", "many"), ("CONSUMER_CACHE_MAX_AGE", "-1"),
+     ("CONSUMER_DOCS_ENABLED", "maybe"), ("CONSUMER_VERSION_TTL_MS", "-5")],
 )  # fmt: skip
 def test_bad_settings_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):

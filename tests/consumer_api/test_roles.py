@@ -24,6 +24,8 @@ from tsh_db.dialect import COPY_THRESHOLD, claim_rows, upsert
 from tsh_db.engine import get_engine
 from tsh_db.roles import RolesError, create_roles, passwords_from_env
 from tsh_db.schema import (
+    consumer_catalog,
+    consumer_catalog_state,
     data_investigation_reports,
     metadata,
     price_lists,
@@ -90,14 +92,17 @@ def queue_row(inbox_id: int | None, n: int) -> dict:
     }  # fmt: skip
 
 
-def test_consumer_reads_prices_and_nothing_else(pg_url: str) -> None:
+def test_consumer_reads_the_catalogue_and_nothing_else(pg_url: str) -> None:
     with connect_as(pg_url, "tsh_consumer") as consumer:
-        for table in (products, price_lists, product_prices):
+        for table in (consumer_catalog, consumer_catalog_state):
             assert run(consumer, select(func.count()).select_from(table))[0][0] > 0
+        assert_denied(consumer, update(consumer_catalog).values(price=1))
+        assert_denied(consumer, update(consumer_catalog_state).values(version=0))
+        assert_denied(consumer, delete(consumer_catalog))
+        # The replica behind it is not the API's to read any more.
+        for table in (products, price_lists, product_prices):
+            assert_denied(consumer, select(func.count()).select_from(table))
         assert_denied(consumer, insert(products).values(product_row(90, "Injected", "X", "F", 5)))
-        assert_denied(consumer, update(products).values(price=1))
-        assert_denied(consumer, update(product_prices).values(price=1))
-        assert_denied(consumer, delete(price_lists))
         assert_denied(consumer, select(tds_sync_queue.c.id))
         assert_denied(consumer, insert(tds_sync_queue).values(queue_row(None, 1)))
         assert_denied(consumer, select(func.count()).select_from(metadata.tables["customers"]))
@@ -168,7 +173,7 @@ def test_create_roles_is_idempotent_and_converges(pg_url: str) -> None:
         create_roles(admin, passwords={})  # and a rerun changes nothing
         with connect_as(pg_url, "tsh_consumer") as consumer:
             assert_denied(consumer, update(products).values(price=1))
-            assert run(consumer, select(func.count()).select_from(products))[0][0] > 0
+            assert run(consumer, select(func.count()).select_from(consumer_catalog))[0][0] > 0
         attrs = "SELECT rolcreatedb, rolsuper, rolcanlogin FROM pg_roles WHERE rolname = :r"
         with admin.connect() as conn:
             assert conn.execute(text(attrs), {"r": "tsh_consumer"}).all() == [(False, False, True)]

@@ -6,9 +6,12 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
-from tests.consumer_api.catalogue import HIDDEN, VISIBLE, VISIBLE_SORTED, AppClient, pid
+from tests.consumer_api.catalogue import HIDDEN, VISIBLE, VISIBLE_SORTED, AppClient, build, pid
 from tsh_consumer_api.models import format_iqd
+from tsh_db.engine import get_engine
+from tsh_db.schema import consumer_catalog, consumer_catalog_state
 
 
 def all_items(client: AppClient, **params: object) -> list[dict]:
@@ -74,21 +77,49 @@ def test_low_stock_is_flagged_below_the_threshold(client: AppClient) -> None:
     assert status[pid(1)] == "in_stock"
 
 
-def test_thresholds_come_from_settings(make_client: Callable[..., AppClient]) -> None:
-    client = make_client(min_stock=10, low_stock_threshold=51)
+def test_thresholds_come_from_the_rules_the_catalogue_is_built_with(
+    catalogue_url: str, make_client: Callable[..., AppClient]
+) -> None:
+    build(get_engine(catalogue_url), min_stock=10)
+    client = make_client(low_stock_threshold=51)
     items = all_items(client)
     assert {i["id"] for i in items} == {
         pid(n) for n, *_, stock, _ in VISIBLE.values() if stock >= 10
     }
     assert {i["stock_status"] for i in items} == {"low_stock", "in_stock"}
     assert [i["stock_status"] for i in items if i["id"] == pid(1)] == ["low_stock"]  # 50 < 51
+    assert client.get("/api/consumer/products/" + pid(5)).status_code == 404  # 9 units
 
 
-def test_other_price_lists_never_serve_consumers(make_client: Callable[..., AppClient]) -> None:
+def test_min_stock_zero_still_hides_what_has_no_stock_figure(
+    catalogue_url: str, client: AppClient
+) -> None:
+    build(get_engine(catalogue_url), min_stock=0)
+    ids = {i["id"] for i in all_items(client)}
+    assert {pid(24), pid(25)} <= ids  # 0 and 0.5 units reach 0
+    assert pid(26) not in ids  # no stock figure at all: never shown
+
+
+@pytest.mark.parametrize("code", ["wholesale_usd", "old_consumer_iqd", "no_such_list"])
+def test_other_price_lists_never_serve_consumers(
+    catalogue_url: str, client: AppClient, code: str
+) -> None:
     # The USD wholesale list is not IQD; the old consumer list is soft-deleted.
-    assert all_items(make_client(pricelist_code="wholesale_usd")) == []
-    assert all_items(make_client(pricelist_code="old_consumer_iqd")) == []
-    assert all_items(make_client(pricelist_code="no_such_list")) == []
+    build(get_engine(catalogue_url), pricelist_code=code)
+    assert all_items(client) == []
+    assert client.get("/api/consumer/products/" + pid(1)).status_code == 404
+
+
+def test_the_catalogue_table_holds_exactly_the_visible_products(catalogue_url: str) -> None:
+    with get_engine(catalogue_url).connect() as conn:
+        rows = {r.product_zoho_id: r for r in conn.execute(select(consumer_catalog))}
+        state = conn.execute(select(consumer_catalog_state)).one()
+    assert set(rows) == {pid(v[0]) for v in VISIBLE.values()}
+    assert {k: Decimal(rows[pid(v[0])].price) for k, v in VISIBLE.items()} == {
+        k: Decimal(v[5]) for k, v in VISIBLE.items()
+    }
+    assert rows[pid(1)].search_text == "ceiling fan 56in tsh-fan-56"
+    assert (state.total, state.pricelist_code, state.min_stock) == (len(VISIBLE), "consumer_iqd", 1)
 
 
 def test_detail_of_unknown_id_is_404(client: AppClient) -> None:

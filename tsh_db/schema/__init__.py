@@ -1,6 +1,7 @@
 """Every table, as SQLAlchemy Core, on one MetaData (what Alembic migrates)."""
 
-from tsh_db.schema.base import LIVE, metadata
+from tsh_db.schema.base import LIVE, applies_to, metadata
+from tsh_db.schema.consumer import consumer_catalog, consumer_catalog_state
 from tsh_db.schema.operations import (
     data_investigation_reports,
     tds_inbox_events,
@@ -29,8 +30,11 @@ from tsh_db.schema.replica import (
 
 __all__ = [
     "LIVE",
+    "applies_to",
     "bill_line_items",
     "bills",
+    "consumer_catalog",
+    "consumer_catalog_state",
     "credit_notes",
     "customers",
     "data_investigation_reports",

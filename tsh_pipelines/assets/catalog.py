@@ -1,6 +1,6 @@
 """Master data: products, stock, warehouses, customers, price lists. Not partitioned.
 
-And `consumer_catalog`, what the consumer price API serves, declared for its lineage.
+And `consumer_catalog` (assets/consumer.py), what the consumer price API serves.
 """
 # No `from __future__ import annotations`: Dagster reads the Config and resource types.
 
@@ -18,6 +18,7 @@ from tsh_pipelines.assets.common import (
     resolve_mode,
     run_sync,
 )
+from tsh_pipelines.assets.consumer import consumer_catalog
 from tsh_pipelines.entities import BY_NAME, Entity
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
 from tsh_pipelines.sync.prices import sync_price_lists
@@ -142,16 +143,5 @@ CATALOG_ASSETS = [
     price_lists_asset,
 ]
 
-# Declared, not materialized here: the consumer API computes it per request with one query.
-# It makes the lineage end where the data is used, and gives the future catalogue table a key.
-CONSUMER_CATALOG = dg.AssetSpec(
-    "consumer_catalog",
-    deps=["products", "price_lists", "product_prices"],
-    group_name="consumer",
-    kinds={"sql", "fastapi"},
-    description="What tsh_consumer_api serves (GET /api/consumer/products): active, live "
-    "products with actual_available_stock of at least CONSUMER_MIN_STOCK (the Inventory "
-    "stock totals on products) and a price above zero in the CONSUMER_PRICELIST_CODE price "
-    "list, in IQD. Read per request from products, price_lists and product_prices; not yet "
-    "a table of its own, so Dagster does not materialize it.",
-)
+# What the consumer API serves, downstream of the catalog: a real asset (assets/consumer.py).
+CONSUMER_CATALOG = consumer_catalog

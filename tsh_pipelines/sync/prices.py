@@ -20,6 +20,7 @@ from tsh_db.dialect import upsert
 from tsh_db.schema import price_lists, product_prices
 from tsh_db.types import utcnow
 from tsh_pipelines.entities import BY_NAME
+from tsh_pipelines.sync.catalog import refresh_catalog
 from tsh_pipelines.sync.deletes import confirm_missing
 from tsh_pipelines.sync.listing import Listing
 from tsh_pipelines.sync.mapping import to_decimal, to_row
@@ -167,5 +168,6 @@ def store_prices(conn: Connection, price_list: dict, detail: dict, totals: SyncT
         )
         .values(deleted_at=utcnow())
     )
+    refresh_catalog(conn, price_lists=[price_list["zoho_id"]])
     totals.records += len(rows)
     totals.soft_deleted += gone.rowcount or 0

@@ -20,6 +20,7 @@ from tsh_db.schema import product_warehouse_stock, products
 from tsh_db.types import UTCDateTime, utcnow
 from tsh_db.writes import write_rows
 from tsh_pipelines.entities import BY_NAME
+from tsh_pipelines.sync.catalog import refresh_catalog
 from tsh_pipelines.sync.listing import Listing
 from tsh_pipelines.sync.mapping import coerce, product_row
 from tsh_pipelines.sync.replicate import (
@@ -65,6 +66,7 @@ def sync_products(
         rows = [product_row(r, BOOKS, received_at) for r in records]
         with engine.begin() as conn:
             totals.counts += write_rows(conn, products, rows).counts
+            refresh_catalog(conn, [r["zoho_id"] for r in rows])
         note_page(totals, PRODUCTS, rows, seen, listing)
         log.info("products (books): page %d, %s rows", totals.pages, f"{totals.records:,}")
     inventory_watermark = inventory_pass(client, engine, mode, totals, seen, log)
@@ -131,6 +133,7 @@ def write_stock(conn: Connection, rows: list[dict]) -> int:
          "b_read": r["stock_synced_at"], **{f"v_{c}": r[c] for c in STOCK_COLUMNS}}
         for r in rows
     ]  # fmt: skip
+    refresh_catalog(conn, [r["zoho_id"] for r in rows])
     return conn.execute(WRITE_STOCK, params).rowcount or 0
 
 
@@ -158,6 +161,7 @@ def _inventory_page(
     if extra_rows:
         quiet = ("synced_at", "stock_synced_at")
         totals.counts += write_rows(conn, products, extra_rows, ignore_for_change=quiet).counts
+        refresh_catalog(conn, [r["zoho_id"] for r in extra_rows])
     return len(extra_rows), write_stock(conn, stock_rows)
 
 

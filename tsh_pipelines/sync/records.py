@@ -18,6 +18,7 @@ from tsh_db.schema import product_prices
 from tsh_db.types import utcnow
 from tsh_db.writes import VERSION, WriteResult, tombstone, write_rows
 from tsh_pipelines.entities import Entity
+from tsh_pipelines.sync.catalog import refresh_written
 from tsh_pipelines.sync.codes import assign_codes, free_codes
 from tsh_pipelines.sync.mapping import line_item_rows, product_row, to_row
 from tsh_pipelines.sync.tables import line_items_table_of, table_of
@@ -51,6 +52,7 @@ def write_page(
             if row["zoho_id"] in details:
                 row["details_modified_time"] = row[VERSION]
     result = write_rows(conn, table_of(entity), rows, insert_only=insert_only)
+    refresh_written(conn, entity.name, [r["zoho_id"] for r in rows])
     items = 0
     if entity.line_items_table:
         won = {z: d for z, d in details.items() if z in result.current}
@@ -110,4 +112,5 @@ def delete_records(conn: Connection, entity: Entity, ids: Iterable[str], at: dat
             .where(pp.c.price_list_zoho_id.in_(ids), pp.c.deleted_at.is_(None))
             .values(deleted_at=at)
         )
+    refresh_written(conn, entity.name, ids)
     return deleted
