@@ -7,6 +7,7 @@ with the sandbox changed at the exact moment of a listing that real Zoho would c
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -107,6 +108,22 @@ def _client(sandbox: SandboxProcess, engine: Engine) -> ZohoClient:
     return ZohoClient(settings_for(sandbox, **ROOMY), engine)
 
 
+def _webhook_between_pages(
+    sandbox: SandboxProcess, engine: Engine, action: str, event: str, picked: list[str]
+) -> Callable[[str, int, list[dict]], None]:
+    """A hook: once page 1 of invoices is served, its first invoice changes in Zoho and the
+    webhook (id only: fetched by id) is applied before the sync writes that page."""
+
+    def hook(endpoint: str, number: int, records: list[dict]) -> None:
+        if endpoint == "invoices" and number == 1 and not picked:
+            picked.append(records[0]["invoice_id"])
+            sandbox.mutate("invoices", action, ids=picked)
+            with _client(sandbox, engine) as client:
+                apply_event(client, engine, "invoices", picked[0], event, None)
+
+    return hook
+
+
 def test_a_listing_read_before_a_webhook_delete_does_not_revive_the_row(
     fresh_sandbox: SandboxProcess, engine: Engine
 ) -> None:
@@ -114,14 +131,7 @@ def test_a_listing_read_before_a_webhook_delete_does_not_revive_the_row(
     the page is written: the tombstone must win."""
     sync(fresh_sandbox, engine, "invoices")
     gone: list[str] = []
-
-    def hook(endpoint: str, number: int, records: list[dict]) -> None:
-        if endpoint == "invoices" and number == 1 and not gone:
-            gone.append(records[0]["invoice_id"])
-            fresh_sandbox.mutate("invoices", "delete", ids=gone)
-            with _client(fresh_sandbox, engine) as client:
-                apply_event(client, engine, "invoices", gone[0], "deleted", None)
-
+    hook = _webhook_between_pages(fresh_sandbox, engine, "delete", "deleted", gone)
     sync(fresh_sandbox, engine, "invoices", FULL_REFRESH, hook=hook)
     assert gone[0] not in live_rows(engine, "invoices")
 
@@ -145,14 +155,7 @@ def test_a_page_read_before_a_webhook_edit_does_not_overwrite_it(
 ) -> None:
     sync(fresh_sandbox, engine, "invoices")
     target: list[str] = []
-
-    def hook(endpoint: str, number: int, records: list[dict]) -> None:
-        if endpoint == "invoices" and number == 1 and not target:
-            target.append(records[0]["invoice_id"])
-            fresh_sandbox.mutate("invoices", "update", ids=target)
-            with _client(fresh_sandbox, engine) as client:  # id only: fetched by id
-                apply_event(client, engine, "invoices", target[0], "edited", None)
-
+    hook = _webhook_between_pages(fresh_sandbox, engine, "update", "edited", target)
     sync(fresh_sandbox, engine, "invoices", FULL_REFRESH, hook=hook)
     truth = versions(fresh_sandbox, "invoices", "invoice_id")
     assert (
