@@ -9,9 +9,9 @@ import time
 import uvicorn
 
 from .app import create_app
-from .config import DEMO_CREDENTIALS, VALUED_BOOLS, SandboxConfig
+from .config import CHOICES, DEMO_CREDENTIALS, VALUED_BOOLS, SandboxConfig, check
 from .deliveries import EVENT_IN, METHODS, SIGNINGS
-from .webhooks import BODIES, DeliveryPolicy, WebhookPolicyError
+from .webhooks import BODIES, DeliveryPolicy
 
 INT_OPTIONS = (
     "seed",
@@ -39,7 +39,7 @@ FLOAT_OPTIONS = (
     "webhook_repeat_rate",
     "webhook_drop_rate",
 )
-STR_OPTIONS = ("webhook_url", "webhook_secret", "webhooks_off")
+STR_OPTIONS = ("webhook_url", "webhook_secret", "webhooks_off", "time_zone")
 
 
 def _bool(text: str) -> bool:
@@ -84,6 +84,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Sandb
     parser.add_argument(
         "--webhook-params", default="", help="extra query parameters, e.g. 'source=zoho&org=1'"
     )
+    for name, choices in CHOICES.items():
+        parser.add_argument(
+            "--" + name.replace("_", "-"), dest=name, choices=choices,
+            default=getattr(defaults, name),
+        )  # fmt: skip
     parser.add_argument(
         "--no-limits",
         action="store_true",
@@ -93,8 +98,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Sandb
     fields = {f.name for f in dataclasses.fields(SandboxConfig)}
     cfg = SandboxConfig(**{k: v for k, v in vars(args).items() if k in fields})
     try:
+        check(cfg)  # e.g. an unknown --time-zone: say so now, not at the first timestamp
         DeliveryPolicy.from_config(cfg)  # refuse bad rates now, not at the first delivery
-    except WebhookPolicyError as exc:
+    except ValueError as exc:  # WebhookPolicyError included
         parser.error(str(exc))
     return args, cfg
 
@@ -129,6 +135,11 @@ def main(argv: list[str] | None = None) -> None:
         flush=True,
     )
     print(f"  {limits_line(cfg)}", flush=True)
+    print(
+        f"  organisation: time zone {cfg.time_zone}, inventory by {cfg.inventory_mode}, "
+        f"filter offsets {cfg.filter_offset}, Retry-After {cfg.retry_after}",
+        flush=True,
+    )
     print(f"  accounts/API base URL: {url}  (token: POST {url}/oauth/v2/token)", flush=True)
     for key, value in DEMO_CREDENTIALS.items():
         print(f"  {key}={value}", flush=True)

@@ -67,7 +67,7 @@ async def zoho_call(sb: Sandbox, api: str, path: str, request: Request) -> Respo
     limits, stats = sb.limits, sb.stats  # a reset mid-call must not unbalance new counters
     (status, body), answered = await _pipeline(sb, api, path, request)
     stats.record(api, endpoint_label(api, path), status)
-    response = json_response(status, body, limits.headers(api))
+    response = json_response(status, body, limits.headers(api, status, body.get("code")))
     if answered:
         # after the body is serialised: the client sees this change on its next call only
         sb.chaos.after_call(sb.world, sb.mutate, api, path, status, body)
@@ -79,9 +79,11 @@ async def _pipeline(sb: Sandbox, api: str, path: str, request: Request) -> tuple
     denied = sb.tokens.check(request.headers.get("authorization"), time.monotonic())
     if denied:
         return denied, False
-    org = request.query_params.get("organization_id", "")
-    if org != ORG_ID:
-        return unknown_org(org), False
+    org = request.query_params.get("organization_id")
+    # Zoho's own examples call GET /organizations without organization_id: it is how a
+    # client learns the id; a wrong one is still refused
+    if org != ORG_ID and not (org is None and path.strip("/").split("/")[0] == "organizations"):
+        return unknown_org(org or ""), False
     if request.method != "GET":
         return error(405, 37, "The sandbox serves Zoho's read API only: use GET."), False
     limits = sb.limits

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .clock import load_zone
+
 ORG_ID = "10234695"
 CLIENT_ID = "sandbox-client"
 CLIENT_SECRET = "sandbox-secret"
@@ -63,7 +65,32 @@ class SandboxConfig:
     # is unconfirmed: false leaves it alone, so only a full re-read can see the change.
     stock_moves_bump_modified: bool = True
     rate_edits_bump_modified: bool = True
+    # An organisation moved to Zoho Locations: per-location stock on the Inventory items
+    # listing and `locations[]` instead of `warehouses[]` on the detail.
+    inventory_mode: str = "warehouses"  # warehouses | locations
+    # IANA zone of the organisation: rendered offsets, the quota's day, X-Rate-Limit-Reset
+    time_zone: str = "Asia/Baghdad"
+    # `ignored`: a filter's offset is dropped and its wall-clock time read in `time_zone`,
+    # as connector users report of Zoho (unconfirmed)
+    filter_offset: str = "honoured"  # honoured | ignored
+    retry_after: str = "on"  # on | off: whether a 429 carries Retry-After (unconfirmed)
 
 
 # Boolean settings that take a value on the command line (`--rate-edits-bump-modified false`).
 VALUED_BOOLS = ("stock_moves_bump_modified", "rate_edits_bump_modified")
+# Settings with a fixed set of values; `SandboxProcess(retry_after=False)` means "off".
+CHOICES: dict[str, tuple[str, ...]] = {
+    "inventory_mode": ("warehouses", "locations"),
+    "filter_offset": ("honoured", "ignored"),
+    "retry_after": ("on", "off"),
+}
+ON_OFF = ("retry_after",)
+
+
+def check(cfg: SandboxConfig) -> None:
+    """Refuse a setting the sandbox cannot serve, at start-up rather than at the first call."""
+    for name, allowed in CHOICES.items():
+        if getattr(cfg, name) not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}, "
+                             f"not {getattr(cfg, name)!r}")  # fmt: skip
+    load_zone(cfg.time_zone)

@@ -1,4 +1,5 @@
-"""Items: Books item records, Inventory stock per warehouse, and the warehouse list.
+"""Items: Books item records, Inventory stock per warehouse (or per location), and the
+warehouse list.
 
 Listing needs only name/status/times, so those are drawn for every item at start from one
 sequential RNG; descriptive fields and stock are rebuilt on demand from a per-item RNG.
@@ -91,24 +92,48 @@ def render_item(seed: int, row: Row) -> dict[str, Any]:
     url = f"{IMAGE_HOST}/{sku}.jpg" if rng.random() < 0.9 else ""
     cf_id = str(make_id(seed, ENT["custom_fields"], 1))
     return {
-        "item_id": row.id, "name": row.name, "sku": sku, "status": row.status, "unit": unit,
-        "description": f"{kind} by {brand}", "rate": rate, "purchase_rate": prate,
-        "product_type": "goods", "item_type": "inventory", "is_taxable": True,
-        "tax_id": "", "tax_name": "", "tax_percentage": 0,
+        "item_id": row.id,
+        "name": row.name,
+        "sku": sku,
+        "status": row.status,
+        "unit": unit,
+        "description": f"{kind} by {brand}",
+        "rate": rate,
+        "purchase_rate": prate,
+        "product_type": "goods",
+        "item_type": "inventory",
+        "is_taxable": True,
+        "tax_id": "",
+        "tax_name": "",
+        "tax_percentage": 0,
         "category_id": str(make_id(seed, ENT["categories"], cat_idx + 1)),
-        "category_name": CATEGORIES[cat_idx][0], "brand": brand, "manufacturer": brand,
-        "account_id": str(make_id(seed, ENT["accounts"], 1)), "account_name": "Sales",
+        "category_name": CATEGORIES[cat_idx][0],
+        "brand": brand,
+        "manufacturer": brand,
+        "account_id": str(make_id(seed, ENT["accounts"], 1)),
+        "account_name": "Sales",
         "purchase_account_id": str(make_id(seed, ENT["accounts"], 2)),
         "purchase_account_name": "Cost of Goods Sold",
         "reorder_level": "" if rng.random() < 0.3 else float(rng.choice((2, 5, 10, 20))),
-        "upc": "", "ean": f"62{rng.randrange(10**10, 10**11)}",
-        "image_name": f"{sku}.jpg" if url else "", "image_type": "jpg" if url else "",
+        "upc": "",
+        "ean": f"62{rng.randrange(10**10, 10**11)}",
+        "image_name": f"{sku}.jpg" if url else "",
+        "image_type": "jpg" if url else "",
         "image_document_id": str(make_id(seed, ENT["images"], row.idx + 1)) if url else "",
-        "custom_fields": [{"customfield_id": cf_id, "index": 1, "label": "Image URL",
-                           "api_name": "cf_image_url", "data_type": "url", "value": url,
-                           "show_on_pdf": False}],
+        "custom_fields": [
+            {
+                "customfield_id": cf_id,
+                "index": 1,
+                "label": "Image URL",
+                "api_name": "cf_image_url",
+                "data_type": "url",
+                "value": url,
+                "show_on_pdf": False,
+            }
+        ],
         "custom_field_hash": {"cf_image_url": url, "cf_image_url_unformatted": url},
-        "created_time": fmt_ts(row.created), "last_modified_time": fmt_ts(row.lmt),
+        "created_time": fmt_ts(row.created),
+        "last_modified_time": fmt_ts(row.lmt),
     }
 
 
@@ -134,11 +159,15 @@ def stock_of(seed: int, row: Row) -> list[list[int]]:
 
 def _stock_numbers(on_hand: int, short: int, committed: int) -> dict[str, int]:
     actual = on_hand - short
-    return {"stock_on_hand": on_hand, "available_stock": on_hand,
-            "actual_available_stock": actual, "committed_stock": committed,
-            "actual_committed_stock": committed,
-            "available_for_sale_stock": on_hand - committed,
-            "actual_available_for_sale_stock": actual - committed}
+    return {
+        "stock_on_hand": on_hand,
+        "available_stock": on_hand,
+        "actual_available_stock": actual,
+        "committed_stock": committed,
+        "actual_committed_stock": committed,
+        "available_for_sale_stock": on_hand - committed,
+        "actual_available_for_sale_stock": actual - committed,
+    }
 
 
 def stock_totals(stock: list[list[int]]) -> dict[str, int]:
@@ -149,34 +178,86 @@ def warehouse_stock(seed: int, stock: list[list[int]]) -> list[dict[str, Any]]:
     out = []
     for n, ((wname, _city, primary), numbers) in enumerate(zip(WAREHOUSES, stock, strict=True)):
         per = {f"warehouse_{k}": v for k, v in _stock_numbers(*numbers).items()}
-        out.append({"warehouse_id": make_id(seed, ENT["warehouses"], n + 1),
-                    "warehouse_name": wname, "status": "active", "is_primary": primary, **per})
+        out.append(
+            {
+                "warehouse_id": make_id(seed, ENT["warehouses"], n + 1),
+                "warehouse_name": wname,
+                "status": "active",
+                "is_primary": primary,
+                **per,
+            }
+        )
+    return out
+
+
+def location_stock(warehouses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The same rows as an organisation moved to Zoho Locations names them: every
+    `warehouse_*` key becomes `location_*`, ids, names and numbers unchanged."""
+    out = []
+    for w in warehouses:
+        loc = {
+            "location_id": w["warehouse_id"],
+            "location_name": w["warehouse_name"],
+            "is_primary": w["is_primary"],
+            "status": w["status"],
+        }
+        loc.update(
+            {
+                "location_" + k.removeprefix("warehouse_"): v
+                for k, v in w.items()
+                if k.startswith("warehouse_") and k not in ("warehouse_id", "warehouse_name")
+            }
+        )
+        out.append(loc)
     return out
 
 
 def numify_ids(value: Any) -> Any:
     """Inventory sends ids as JSON numbers: turn digit-string `*_id` values into ints."""
     if isinstance(value, dict):
-        return {k: (int(v) if k.endswith("_id") and isinstance(v, str) and v.isdigit()
-                    else numify_ids(v)) for k, v in value.items()}
+        return {
+            k: (
+                int(v)
+                if k.endswith("_id") and isinstance(v, str) and v.isdigit()
+                else numify_ids(v)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [numify_ids(v) for v in value]
     return value
 
 
-def inventory_item(seed: int, row: Row, detail: bool) -> dict[str, Any]:
+def inventory_item(seed: int, row: Row, detail: bool, locations: bool = False) -> dict[str, Any]:
+    """Inventory's item: stock totals, and the per-warehouse rows on the detail only; an
+    organisation on Locations has `locations[]` instead, on the listing too (Zoho's OpenAPI
+    puts it there)."""
     books = render_item(seed, row)
     rec = dict(books) if detail else item_summary(books)
     stock = stock_of(seed, row)
     rec.update(stock_totals(stock))
-    if detail:
+    if locations:
+        rec["locations"] = location_stock(warehouse_stock(seed, stock))
+    elif detail:
         rec["warehouses"] = warehouse_stock(seed, stock)
     return numify_ids(rec)
 
 
 def warehouse_list(seed: int) -> list[dict[str, Any]]:
-    return [{"warehouse_id": make_id(seed, ENT["warehouses"], n + 1), "warehouse_name": name,
-             "attention": "", "address": "", "city": city, "state": city, "country": "Iraq",
-             "zip": "", "phone": "", "email": f"{city.lower()}@tsh-iq.example",
-             "is_primary": primary, "status": "active"}
-            for n, (name, city, primary) in enumerate(WAREHOUSES)]
+    return [
+        {
+            "warehouse_id": make_id(seed, ENT["warehouses"], n + 1),
+            "warehouse_name": name,
+            "attention": "",
+            "address": "",
+            "city": city,
+            "state": city,
+            "country": "Iraq",
+            "zip": "",
+            "phone": "",
+            "email": f"{city.lower()}@tsh-iq.example",
+            "is_primary": primary,
+            "status": "active",
+        }
+        for n, (name, city, primary) in enumerate(WAREHOUSES)
+    ]

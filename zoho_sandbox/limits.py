@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict, deque
 from typing import Any
@@ -33,6 +34,7 @@ class Limits:
         self.used = dict.fromkeys(APIS, 0)
         self.inflight = dict.fromkeys(APIS, 0)
         self.day = _today()
+        self.send_retry_after = cfg.retry_after == "on"
 
     def enter(self, api: str) -> Answer | None:
         if self.enforce and self.inflight[api] >= self.max_concurrent:
@@ -47,9 +49,7 @@ class Limits:
         """Count the call if the daily and per-minute limits allow it; rejected calls are
         not counted."""
         self._roll_day()
-        window = self.windows[api]
-        while window and window[0] <= now - self.window:
-            window.popleft()
+        window = self._slide(api, now)
         if self.enforce and self.used[api] >= self.daily:
             return daily_limit(self.daily)
         if self.enforce and len(window) >= self.rpm[api]:
@@ -59,25 +59,48 @@ class Limits:
         self.peak[api] = max(self.peak[api], len(window))
         return None
 
+    def _slide(self, api: str, now: float) -> deque[float]:
+        window = self.windows[api]
+        while window and window[0] <= now - self.window:
+            window.popleft()
+        return window
+
     def _roll_day(self) -> None:
         today = _today()
         if today != self.day:
             self.day = today
             self.used = dict.fromkeys(APIS, 0)
 
-    def headers(self, api: str) -> dict[str, str]:
+    def headers(self, api: str, status: int = 200, code: Any = 0) -> dict[str, str]:
         self._roll_day()
-        return {
+        out = {
             "X-Rate-Limit-Limit": str(self.daily),
             "X-Rate-Limit-Remaining": str(max(0, self.daily - self.used[api])),
             "X-Rate-Limit-Reset": str(seconds_to_midnight(time.time())),
         }
+        if status == 429 and self.send_retry_after:
+            out["Retry-After"] = str(self.retry_after(api, code, time.monotonic()))
+        return out
+
+    def retry_after(self, api: str, code: Any, now: float) -> int:
+        """Whole seconds until a call would be admitted again (Zoho sending this at all is
+        unconfirmed; client libraries such as pyzohoapi wait on it)."""
+        if code == 45:
+            return seconds_to_midnight(time.time())  # the quota comes back at midnight
+        window, rpm = self._slide(api, now), self.rpm[api]
+        if code != 44 or not self.enforce or len(window) < rpm:
+            return 1  # in flight (1070), or a refusal that the window does not explain
+        # the call that must leave the window for one more to fit; rejected calls were never
+        # added, so this is the oldest one while the window is exactly full
+        leaves_at = window[len(window) - rpm] + self.window
+        return max(1, math.ceil(leaves_at - now))
 
 
 class Stats:
     def __init__(self) -> None:
         self.calls: dict[str, dict[str, dict[str, int]]] = {
-            api: defaultdict(lambda: defaultdict(int)) for api in APIS}
+            api: defaultdict(lambda: defaultdict(int)) for api in APIS
+        }
 
     def record(self, api: str, endpoint: str, status: int) -> None:
         self.calls[api][endpoint][str(status)] += 1

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from .config import DEMO_CREDENTIALS, VALUED_BOOLS
+from .config import DEMO_CREDENTIALS, ON_OFF, VALUED_BOOLS
 
 __all__ = ["DEMO_CREDENTIALS", "SandboxProcess", "free_port"]
 
@@ -33,12 +33,16 @@ def free_port() -> int:
 
 def cli_args(options: dict[str, Any]) -> list[str]:
     """kwargs -> CLI flags: `books_rpm=50` -> `--books-rpm 50`, `no_limits=True` -> flag,
-    `rate_edits_bump_modified=False` -> `--rate-edits-bump-modified false`."""
+    `rate_edits_bump_modified=False` -> `--rate-edits-bump-modified false`,
+    `retry_after=False` -> `--retry-after off`."""
     args: list[str] = []
     for key, value in options.items():
         flag = "--" + key.replace("_", "-")
         if key in VALUED_BOOLS:
             args += [flag, "true" if value else "false"]
+            continue
+        if key in ON_OFF and isinstance(value, bool):
+            args += [flag, "on" if value else "off"]
             continue
         if value is None or value is False:
             continue

@@ -46,12 +46,14 @@ def _sorting(spec: EntitySpec, params: Mapping[str, str]) -> tuple[str, str]:
     return column, order
 
 
-def _time_filters(spec: EntitySpec, params: Mapping[str, str]) -> dict[str, Any]:
+def _time_filters(
+    spec: EntitySpec, params: Mapping[str, str], honour_offset: bool
+) -> dict[str, Any]:
     out: dict[str, Any] = {"lmt": None, "date_start": None, "date_end": None, "criteria": []}
-    raw = params.get("last_modified_time")
+    raw = params.get("last_modified_time")  # the only timestamp filter; the rest are dates
     if raw is not None:
         # an unencoded "+" reaches us as a space; Zoho would misread it, so refuse it
-        out["lmt"] = parse_ts(raw)
+        out["lmt"] = parse_ts(raw, honour_offset)
         if out["lmt"] is None:
             raise ParamError("last_modified_time")
         out["criteria"].append(("last_modified_time", raw, "greater_equal"))
@@ -67,7 +69,9 @@ def _time_filters(spec: EntitySpec, params: Mapping[str, str]) -> dict[str, Any]
     return out
 
 
-def parse_list(spec: EntitySpec, params: Mapping[str, str], view: str) -> ListQuery:
+def parse_list(
+    spec: EntitySpec, params: Mapping[str, str], view: str, honour_offset: bool = True
+) -> ListQuery:
     page = _positive_int(params, "page", 1, 10**9)
     per_page = _positive_int(params, "per_page", MAX_PER_PAGE, MAX_PER_PAGE)
     filter_by = params.get("filter_by", spec.default_filter)
@@ -77,15 +81,18 @@ def parse_list(spec: EntitySpec, params: Mapping[str, str], view: str) -> ListQu
     option = params.get("response_option", "0")
     if option not in ("0", "1", "2"):
         raise ParamError("response_option")
-    tf = _time_filters(spec, params)
-    sel = Selection(view, filter_by, spec.sort_columns[column], tf["lmt"], tf["date_start"],
-                    tf["date_end"])
-    return ListQuery(page, per_page, column, order, filter_by, option == "2", sel,
-                     tuple(tf["criteria"]))
+    tf = _time_filters(spec, params, honour_offset)
+    sel = Selection(
+        view, filter_by, spec.sort_columns[column], tf["lmt"], tf["date_start"], tf["date_end"]
+    )
+    return ListQuery(
+        page, per_page, column, order, filter_by, option == "2", sel, tuple(tf["criteria"])
+    )
 
 
-def paginate(rows: list[Row], lo: int, hi: int, q: ListQuery,
-             duplicate: bool) -> tuple[list[Row], bool]:
+def paginate(
+    rows: list[Row], lo: int, hi: int, q: ListQuery, duplicate: bool
+) -> tuple[list[Row], bool]:
     """One page of rows[lo:hi] in the requested order. With the duplicate fault, each page
     starts on the previous page's last record: pages overlap by one, nothing is skipped."""
     n = hi - lo
@@ -96,17 +103,22 @@ def paginate(rows: list[Row], lo: int, hi: int, q: ListQuery,
     if start >= n:
         return [], False
     if q.sort_order == "A":
-        return rows[lo + start:lo + end], has_more
-    return rows[hi - end:hi - start][::-1], has_more
+        return rows[lo + start : lo + end], has_more
+    return rows[hi - end : hi - start][::-1], has_more
 
 
 def page_context(spec: EntitySpec, q: ListQuery, has_more: bool) -> dict[str, Any]:
     ctx: dict[str, Any] = {
-        "page": q.page, "per_page": q.per_page, "has_more_page": has_more,
-        "report_name": spec.report_name, "applied_filter": q.filter_by,
-        "sort_column": q.sort_column, "sort_order": q.sort_order,
+        "page": q.page,
+        "per_page": q.per_page,
+        "has_more_page": has_more,
+        "report_name": spec.report_name,
+        "applied_filter": q.filter_by,
+        "sort_column": q.sort_column,
+        "sort_order": q.sort_order,
     }
     if q.criteria:
-        ctx["search_criteria"] = [{"column_name": c, "search_text": v, "comparator": op}
-                                  for c, v, op in q.criteria]
+        ctx["search_criteria"] = [
+            {"column_name": c, "search_text": v, "comparator": op} for c, v, op in q.criteria
+        ]
     return ctx

@@ -6,7 +6,8 @@ from typing import Any
 
 from .auth import TokenManager
 from .chaos import Chaos
-from .config import SandboxConfig
+from .clock import set_time_zone
+from .config import SandboxConfig, check
 from .faults import Faults
 from .limits import Limits, Stats
 from .mutations import Mutator
@@ -16,6 +17,8 @@ from .world import World
 
 class Sandbox:
     def __init__(self, cfg: SandboxConfig) -> None:
+        check(cfg)
+        set_time_zone(cfg.time_zone)  # before the world renders a single timestamp
         self.cfg = cfg
         self.webhooks = WebhookSender(cfg)
         self.reset()

@@ -28,17 +28,28 @@ ENTITIES = ("items", "contacts", *DOCUMENTS, "pricebooks")
 class World:
     def __init__(self, cfg: SandboxConfig) -> None:
         seed = self.seed = cfg.seed
-        pricebook_ids = self.pricebook_ids = (str(make_id(seed, ENT["pricebooks"], 1)),
-                                              str(make_id(seed, ENT["pricebooks"], 2)))
+        self.locations = cfg.inventory_mode == "locations"
+        self.honour_offset = cfg.filter_offset == "honoured"
+        self.time_zone = cfg.time_zone
+        pricebook_ids = self.pricebook_ids = (
+            str(make_id(seed, ENT["pricebooks"], 1)),
+            str(make_id(seed, ENT["pricebooks"], 2)),
+        )
         item_rows, self.items = generate_items(seed, cfg.items, cfg.inventory_only_items)
-        contact_rows, self.contacts = generate_contacts(seed, cfg.customers, cfg.vendors,
-                                                        pricebook_ids)
+        contact_rows, self.contacts = generate_contacts(
+            seed, cfg.customers, cfg.vendors, pricebook_ids
+        )
         rows: dict[str, list[Row]] = {
-            "items": item_rows, "contacts": contact_rows,
+            "items": item_rows,
+            "contacts": contact_rows,
             "pricebooks": generate_pricebooks(seed, self.items),
         }
-        sizes = {"invoices": cfg.invoices, "bills": cfg.bills, "creditnotes": cfg.creditnotes,
-                 "salesorders": cfg.salesorders}
+        sizes = {
+            "invoices": cfg.invoices,
+            "bills": cfg.bills,
+            "creditnotes": cfg.creditnotes,
+            "salesorders": cfg.salesorders,
+        }
         for entity in DOCUMENTS:
             rows[entity] = generate_docs(seed, KINDS[entity], sizes[entity], self.contacts)
         self.stores = {e: EntityStore(rows[e], SPECS[e].filters) for e in ENTITIES}
@@ -74,7 +85,7 @@ class World:
 
     # -- Inventory shape ----------------------------------------------------------------
     def inventory(self, row: Row, detail: bool) -> dict[str, Any]:
-        return inventory_item(self.seed, row, detail)
+        return inventory_item(self.seed, row, detail, self.locations)
 
     # -- control API: every live record in detail shape, ids as text --------------------
     def records(self, entity: str) -> list[dict[str, Any]]:
@@ -94,9 +105,14 @@ class World:
 
 def stringify_ids(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: (str(v) if k.endswith("_id") and isinstance(v, int)
-                    and not isinstance(v, bool) else stringify_ids(v))
-                for k, v in value.items()}
+        return {
+            k: (
+                str(v)
+                if k.endswith("_id") and isinstance(v, int) and not isinstance(v, bool)
+                else stringify_ids(v)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [stringify_ids(v) for v in value]
     return value

@@ -7,12 +7,12 @@ from typing import Any
 
 from .errors import Answer, ParamError, bad_param, invalid_url, not_found
 from .gen_items import warehouse_list
+from .org import organization
 from .query import page_context, paginate, parse_list
 from .specs import SPECS
 from .world import World
 
-BOOKS_LISTS = ("items", "contacts", "invoices", "bills", "creditnotes", "salesorders",
-               "pricebooks")
+BOOKS_LISTS = ("items", "contacts", "invoices", "bills", "creditnotes", "salesorders", "pricebooks")
 MAX_ITEM_IDS = 100
 
 
@@ -30,9 +30,10 @@ def ok(body: dict[str, Any]) -> Answer:
     return 200, {"code": 0, "message": "success", **body}
 
 
-def handle(world: World, api: str, path: str, params: Mapping[str, str],
-           duplicate: bool) -> Answer:
+def handle(world: World, api: str, path: str, params: Mapping[str, str], duplicate: bool) -> Answer:
     parts = [p for p in path.split("/") if p]
+    if parts[:1] == ["organizations"]:
+        return _organizations(world, parts)
     try:
         if api == "books":
             return _books(world, parts, params, duplicate)
@@ -41,8 +42,7 @@ def handle(world: World, api: str, path: str, params: Mapping[str, str],
         return bad_param(exc.param)
 
 
-def _books(world: World, parts: list[str], params: Mapping[str, str],
-           duplicate: bool) -> Answer:
+def _books(world: World, parts: list[str], params: Mapping[str, str], duplicate: bool) -> Answer:
     if parts == ["itemdetails"]:
         return _item_details(world, params)
     if parts == ["items", "pricebookrate"]:
@@ -58,8 +58,9 @@ def _books(world: World, parts: list[str], params: Mapping[str, str],
     return ok({SPECS[entity].record_key: world.detail(entity, row)})
 
 
-def _inventory(world: World, parts: list[str], params: Mapping[str, str],
-               duplicate: bool) -> Answer:
+def _inventory(
+    world: World, parts: list[str], params: Mapping[str, str], duplicate: bool
+) -> Answer:
     if parts == ["settings", "warehouses"]:
         return ok({"warehouses": warehouse_list(world.seed)})
     if parts == ["items"]:
@@ -72,11 +73,23 @@ def _inventory(world: World, parts: list[str], params: Mapping[str, str],
     return invalid_url()
 
 
-def _list(world: World, entity: str, params: Mapping[str, str], duplicate: bool,
-          inventory: bool) -> Answer:
+def _organizations(world: World, parts: list[str]) -> Answer:
+    record = organization(world.seed, world.time_zone)
+    if len(parts) == 1:
+        return ok({"organizations": [record]})
+    if len(parts) == 2:
+        if parts[1] != record["organization_id"]:
+            return not_found("Organization")  # the sandbox's choice: Zoho's answer unknown
+        return ok({"organization": record})
+    return invalid_url()
+
+
+def _list(
+    world: World, entity: str, params: Mapping[str, str], duplicate: bool, inventory: bool
+) -> Answer:
     spec = SPECS[entity]
     view = "all" if inventory else "books"
-    q = parse_list(spec, params, view)
+    q = parse_list(spec, params, view, world.honour_offset)
     rows, lo, hi = world.stores[entity].select(q.selection)
     if q.count_only:
         # field name unconfirmed in Zoho's docs: the sandbox answers page_context.total
@@ -127,6 +140,7 @@ def _pricebook_rates(world: World, params: Mapping[str, str]) -> Answer:
             continue
         item = world.detail("items", row)
         rate = rates[rid][1] if rid in rates else item["rate"]
-        out.append({"item_id": rid, "name": item["name"], "rate": item["rate"],
-                    "pricebook_rate": rate})
+        out.append(
+            {"item_id": rid, "name": item["name"], "rate": item["rate"], "pricebook_rate": rate}
+        )
     return ok({"items": out})
