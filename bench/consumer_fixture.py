@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import text
@@ -21,6 +22,8 @@ from tsh_db.types import utcnow
 from tsh_pipelines.sync.catalog import rebuild_catalog
 from tsh_pipelines.sync.events import apply_event
 from tsh_pipelines.zoho.timefmt import format_zoho_time
+
+BAGHDAD = ZoneInfo("Asia/Baghdad")
 
 BRANDS = ["Haier", "Samsung", "LG", "Anker", "Philips", "Bosch", "Tefal", "Midea", "Sharp",
           "Xiaomi", "Braun", "Gree"]  # fmt: skip
@@ -112,7 +115,7 @@ def price_change_latency(
             "currency_code": "IQD",
             "status": "active",
             "pricebook_items": items,
-            "last_modified_time": format_zoho_time(utcnow() + timedelta(seconds=r + 1)),
+            "last_modified_time": format_zoho_time(utcnow() + timedelta(seconds=r + 1), BAGHDAD),
         }
         seen: list[float] = []
         poller = threading.Thread(target=_poll, args=(f"{base}{LISTING}/{product}", rate, seen))

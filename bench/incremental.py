@@ -29,8 +29,9 @@ from bench.common import (
 from tsh_db.engine import get_engine
 from tsh_pipelines.entities import ENTITIES
 from tsh_pipelines.sync.prices import sync_price_lists
-from tsh_pipelines.sync.products import sync_products, sync_warehouse_stock
+from tsh_pipelines.sync.products import sync_products
 from tsh_pipelines.sync.replicate import FULL_REFRESH, INCREMENTAL, sync_entity
+from tsh_pipelines.sync.stock import sync_stock
 from tsh_pipelines.zoho import ZohoClient
 from zoho_sandbox.process import SandboxProcess
 
@@ -51,7 +52,7 @@ Sync = Callable[[ZohoClient, str], Any]
 def syncs(engine: Engine) -> list[tuple[str, Sync]]:
     out: list[tuple[str, Sync]] = [
         ("products", lambda c, m: sync_products(c, engine, mode=m, log=log)),
-        ("product_warehouse_stock", lambda c, m: sync_warehouse_stock(c, engine, log=log)),
+        ("product_warehouse_stock", lambda c, m: sync_stock(c, engine, mode=m, log=log)),
         ("price_lists", lambda c, m: sync_price_lists(c, engine, mode=m, log=log)),
     ]
     for entity in ENTITIES:

@@ -72,8 +72,8 @@ def _document(number: str, party: str, extra: Mapping[str, str]) -> dict[str, st
 ENTITIES: tuple[Entity, ...] = (
     Entity(
         name="products",
-        description="Items: Books first, then items only Inventory has, with stock totals "
-        "from the same single Inventory pass.",
+        description="Items, from the Books item listing (the items only Inventory has and "
+        "every item's stock come with product_warehouse_stock, from Inventory).",
         api=BOOKS, path="items", list_key="items", record_key="item", id_field="item_id",
         group=CATALOG, webhook_route="products",
         list_params={"filter_by": "Status.All"},
@@ -86,7 +86,10 @@ ENTITIES: tuple[Entity, ...] = (
     ),
     Entity(
         name="product_warehouse_stock",
-        description="Per-warehouse stock of each item, from Inventory item details.",
+        description="Stock from one Inventory listing, beside the Books work: every item's "
+        "stock totals, the items only Inventory has, and per-warehouse stock: from the "
+        "listing's locations[] where Zoho sends it (Locations), else one Inventory detail "
+        "call per item whose Inventory record changed.",
         api=INVENTORY, path="items", list_key="items", record_key="item", id_field="item_id",
         group=CATALOG, webhook_route="stock", detail_path="items/{id}",
         fields={

@@ -108,7 +108,7 @@ def _apply_one(
     except Exception as exc:  # every failure is settled on its row, never lost
         error = f"{type(exc).__name__}: {exc}"
         if zoho_unavailable(exc):
-            count, wait = defer(engine, taken, error)
+            count, wait = defer(engine, taken, error, getattr(exc, "resets_at", None))
             context.log.warning("Zoho is unavailable (%s): %d events deferred by %s, no "
                                 "attempt spent", error, count, wait)  # fmt: skip
             return "deferred"

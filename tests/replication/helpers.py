@@ -12,9 +12,10 @@ from tests.zoho_client.conftest import settings_for
 from tsh_db.schema import metadata
 from tsh_pipelines.entities import ENTITIES
 from tsh_pipelines.sync.prices import sync_price_lists
-from tsh_pipelines.sync.products import sync_products, sync_warehouse_stock
+from tsh_pipelines.sync.products import sync_products
 from tsh_pipelines.sync.replicate import INCREMENTAL, sync_entity
 from tsh_pipelines.sync.state import SyncTotals, finish_run, start_run
+from tsh_pipelines.sync.stock import sync_stock
 from tsh_pipelines.zoho import ZohoClient
 from zoho_sandbox.process import SandboxProcess
 
@@ -47,7 +48,7 @@ def replicate_all(
         finish_run(engine, run_id, totals[name], calls[name])
 
     run("products", lambda c: sync_products(c, engine, mode=mode, log=log))
-    run("product_warehouse_stock", lambda c: sync_warehouse_stock(c, engine, log=log))
+    run("product_warehouse_stock", lambda c: sync_stock(c, engine, mode=mode, log=log))
     run("price_lists", lambda c: sync_price_lists(c, engine, mode=mode, log=log))
     for entity in LISTED:
         run(entity.name, lambda c, e=entity: sync_entity(c, engine, e, mode=mode, log=log))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +16,8 @@ from tsh_pipelines.zoho import BOOKS, INVENTORY, ZohoAPIError, ZohoClient
 from tsh_pipelines.zoho.catalog import fetch_item, item_details
 from tsh_pipelines.zoho.timefmt import format_zoho_time, parse_zoho_time
 from zoho_sandbox.process import DEMO_CREDENTIALS, SandboxProcess
+
+BAGHDAD = ZoneInfo("Asia/Baghdad")
 
 
 def calls(sandbox: SandboxProcess, api: str) -> int:
@@ -55,7 +58,7 @@ def test_count_is_one_call(fresh_sandbox, engine: Engine) -> None:
 def test_last_modified_filter_sends_the_offset_encoded(fresh_sandbox, engine: Engine) -> None:
     before = datetime.now(UTC) - timedelta(seconds=2)
     changed = fresh_sandbox.mutate("invoices", "update", count=3)["records"]
-    since = format_zoho_time(before)
+    since = format_zoho_time(before, BAGHDAD)
     assert since.endswith("+0300")
     with ZohoClient(settings_for(fresh_sandbox), engine) as client:
         got = [
@@ -137,4 +140,5 @@ def test_zoho_timestamps_parse_timezone_aware() -> None:
     assert moment == datetime(2026, 6, 11, 14, 38, 6, tzinfo=UTC)
     assert parse_zoho_time("2013-01-24") == datetime(2013, 1, 24, tzinfo=UTC)
     assert parse_zoho_time("") is None
-    assert format_zoho_time(moment) == "2026-06-11T17:38:06+0300"
+    assert format_zoho_time(moment, BAGHDAD) == "2026-06-11T17:38:06+0300"
+    assert format_zoho_time(moment, ZoneInfo("America/Los_Angeles")) == "2026-06-11T07:38:06-0700"

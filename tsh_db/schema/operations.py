@@ -124,6 +124,20 @@ zoho_rate_limits = Table(
     Column("refilled_at", UTCDateTime, nullable=False),
     Column("day", Date, nullable=False),
     Column("day_calls", Integer, nullable=False, server_default="0"),
+    # When Zoho resets the daily counter: its X-Rate-Limit-Reset, else the organisation's
+    # next midnight. Zoho counts the organisation's day, not UTC's.
+    Column("resets_at", UTCDateTime),
+)
+
+zoho_organizations = Table(
+    "zoho_organizations",
+    metadata,
+    # Read once from GET /organizations/{id}: cursors are written in the organisation's
+    # offset and its day bounds the daily budget.
+    Column("organization_id", String(32), primary_key=True),
+    Column("name", String(255)),
+    Column("time_zone", String(64), nullable=False),
+    Column("read_at", UTCDateTime, nullable=False),
 )
 
 zoho_api_slots = Table(

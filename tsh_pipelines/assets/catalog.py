@@ -22,10 +22,11 @@ from tsh_pipelines.assets.consumer import consumer_catalog
 from tsh_pipelines.entities import BY_NAME, Entity
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
 from tsh_pipelines.sync.prices import sync_price_lists
-from tsh_pipelines.sync.products import sync_products, sync_warehouse_stock
+from tsh_pipelines.sync.products import sync_products
 from tsh_pipelines.sync.progress import Progress
 from tsh_pipelines.sync.replicate import list_params, sync_entity
 from tsh_pipelines.sync.state import SyncTotals
+from tsh_pipelines.sync.stock import sync_stock
 from tsh_pipelines.zoho import BOOKS, INVENTORY, ZohoClient
 
 KINDS = {"zoho", "sql"}
@@ -121,12 +122,13 @@ CATALOG_ASSETS = [
     replication_asset(
         "products",
         lambda client, engine, mode, log: sync_products(client, engine, mode=mode, log=log),
-        listed(BY_NAME["products"]),  # the Books listing; the Inventory pass follows it
+        listed(BY_NAME["products"]),
         POOLS[BOOKS],
     ),
+    # Needs only Inventory: runs beside the Books work, once the Books item listing is in
     replication_asset(
         "product_warehouse_stock",
-        lambda client, engine, _mode, log: sync_warehouse_stock(client, engine, log=log),
+        lambda client, engine, mode, log: sync_stock(client, engine, mode=mode, log=log),
         lambda log, *_: Progress(log, unit="items"),
         POOLS[INVENTORY],
         deps=["products"],

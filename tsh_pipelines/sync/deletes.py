@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.engine import Engine
 
 from tsh_db.types import utcnow
@@ -24,7 +24,7 @@ from tsh_pipelines.entities import Entity
 from tsh_pipelines.sync.records import delete_records
 from tsh_pipelines.sync.tables import table_of
 from tsh_pipelines.zoho import ZohoClient
-from tsh_pipelines.zoho.catalog import fetch_record, unless_gone
+from tsh_pipelines.zoho.catalog import fetch_items, fetch_record, unless_gone
 
 # Below this many candidates the share does not apply: deleting 1 of 3 price books is normal.
 ALWAYS_CONFIRMABLE = 10
@@ -40,9 +40,17 @@ def max_delete_share() -> float:
     return float(os.environ.get("ZOHO_MAX_DELETE_SHARE", "0.05"))
 
 
-def live_ids(engine: Engine, entity: Entity, date_start: date | None, date_end: date | None) -> set:
+def live_ids(
+    engine: Engine,
+    entity: Entity,
+    date_start: date | None,
+    date_end: date | None,
+    where: ColumnElement[bool] | None = None,
+) -> set:
     table = table_of(entity)
     scope = [table.c.deleted_at.is_(None)]
+    if where is not None:
+        scope.append(where)
     if entity.partitioned and date_start:
         scope.append(table.c.date >= date_start)
     if entity.partitioned and date_end:
@@ -73,9 +81,12 @@ def confirm_missing(
     date_start: date | None = None,
     date_end: date | None = None,
     log: logging.Logger | logging.LoggerAdapter | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> tuple[int, int]:
-    """Tombstone the live rows Zoho confirms gone; (deleted, repaired). Raises on the share."""
-    live = live_ids(engine, entity, date_start, date_end)
+    """Tombstone the live rows Zoho confirms gone; (deleted, repaired). Raises on the share.
+
+    `where` narrows the rows this listing answers for (products: Books' or Inventory's)."""
+    live = live_ids(engine, entity, date_start, date_end, where)
     missing = sorted(live - seen)
     if not missing:
         return 0, 0
@@ -99,8 +110,11 @@ def _ask_each(
 ) -> tuple[list[str], int]:
     gone: list[str] = []
     repaired = 0
-    for zoho_id in ids:
-        found = unless_gone(lambda z=zoho_id: fetch_record(client, entity, z))
+    if entity.name == "products":  # a hundred a call
+        answers = fetch_items(client, ids)
+    else:
+        answers = ((z, unless_gone(lambda z=z: fetch_record(client, entity, z))) for z in ids)
+    for zoho_id, found in answers:
         if found is None:
             gone.append(zoho_id)
             continue

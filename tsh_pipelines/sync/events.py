@@ -22,14 +22,10 @@ from tsh_db.types import utcnow
 from tsh_pipelines.entities import BOOKS, BY_NAME, Entity
 from tsh_pipelines.sync.mapping import month_of
 from tsh_pipelines.sync.prices import apply_price_book
-from tsh_pipelines.sync.products import (
-    PRODUCTS,
-    stock_values,
-    store_warehouse_stock,
-    write_stock,
-)
+from tsh_pipelines.sync.products import PRODUCTS, stock_values, write_stock
 from tsh_pipelines.sync.records import delete_records, has_line_items, write_record
 from tsh_pipelines.sync.state import SyncTotals
+from tsh_pipelines.sync.stock import store_warehouse_stock
 from tsh_pipelines.sync.tables import table_of
 from tsh_pipelines.zoho import ZohoClient
 from tsh_pipelines.zoho.catalog import fetch_record, inventory_item, unless_gone

@@ -154,19 +154,24 @@ def settle(engine: Engine, row: Mapping[str, Any], error: str | None) -> str:
     return status
 
 
-def defer(engine: Engine, row: Mapping[str, Any], reason: str) -> tuple[int, timedelta]:
+def defer(
+    engine: Engine, row: Mapping[str, Any], reason: str, not_before: datetime | None = None
+) -> tuple[int, timedelta]:
     """Zoho cannot serve us (outage, daily limit, spent budget): put the taken row and every
     row its claim still holds back to `pending`, later, spending no attempt.
 
     Deferrals are not counted, so the wait grows with the failing event's age instead: at
     least the retry base, at most the cap. An outage that lasts is retried at a halving rate;
-    a blip costs one short wait. Returns (rows deferred, the wait).
+    a blip costs one short wait; a spent daily limit waits until Zoho says its day resets
+    (`not_before`). Returns (rows deferred, the wait).
     """
     now = utcnow()
     wait = min(
         timedelta(seconds=RETRY_MAX_SECONDS),
         max(timedelta(seconds=RETRY_BASE_SECONDS), now - row["queued_at"]),
     )
+    if not_before is not None:
+        wait = max(wait, not_before - now)
     this_one = and_(q.c.id == row["id"], q.c.status == PROCESSING)
     held = and_(q.c.claimed_by == row["claimed_by"], or_(q.c.status == CLAIMED, this_one))
     with engine.begin() as conn:

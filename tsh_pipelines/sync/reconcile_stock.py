@@ -26,13 +26,7 @@ from tsh_db.types import utcnow
 from tsh_pipelines.entities import BY_NAME
 from tsh_pipelines.sync.listing import Listing
 from tsh_pipelines.sync.mapping import product_row
-from tsh_pipelines.sync.products import (
-    STOCK,
-    stock_values,
-    store_warehouse_stock,
-    warehouse_rows,
-    write_stock,
-)
+from tsh_pipelines.sync.products import STOCK, stock_values, write_stock
 from tsh_pipelines.sync.reconcile import (
     MISSING,
     Drift,
@@ -41,11 +35,9 @@ from tsh_pipelines.sync.reconcile import (
     count_live,
     reconcile_page,
 )
-from tsh_pipelines.sync.records import delete_records
 from tsh_pipelines.sync.state import SyncTotals
+from tsh_pipelines.sync.stock import fetch_warehouse_stock, store_warehouse_stock, warehouse_rows
 from tsh_pipelines.zoho import INVENTORY, ZohoClient
-from tsh_pipelines.zoho.catalog import inventory_item, unless_gone
-from tsh_pipelines.zoho.timefmt import parse_zoho_time
 
 PRODUCTS = BY_NAME["products"]
 TOTALS, WAREHOUSES = "totals", "warehouses"
@@ -85,7 +77,8 @@ def reconcile_stock(
         log.info("stock: reconciled Inventory page %d, %s items", page, f"{len(seen):,}")
     stock.listed = len(seen)
     if repair and refetch:
-        done = refetch_warehouse_stock(client, engine, refetch, log)
+        totals = SyncTotals("product_warehouse_stock", "reconcile")
+        done = fetch_warehouse_stock(client, engine, refetch, totals, log)
         stock.repaired[WAREHOUSES] += len(done & set(stock.found.get(WAREHOUSES, ())))
     stock.calls = dict(calls_since(client, before))
     return stock, seen
@@ -203,27 +196,3 @@ def _q(value: Any) -> Decimal | None:
 
 def _same(a: Any, b: Any) -> bool:
     return _q(a) == _q(b)
-
-
-def refetch_warehouse_stock(
-    client: ZohoClient, engine: Engine, todo: dict[str, datetime | None], log: Log
-) -> set[str]:
-    """Per-warehouse stock of these items, one Inventory detail call each; the ids settled
-    (stored, or tombstoned on Zoho's 404)."""
-    totals = SyncTotals("product_warehouse_stock", "reconcile")
-    done: set[str] = set()
-    gone: list[str] = []
-    for n, zoho_id in enumerate(sorted(todo), 1):
-        record = unless_gone(lambda z=zoho_id: inventory_item(client, z))
-        if record is None:
-            gone.append(zoho_id)
-        else:
-            read = parse_zoho_time(record.get("last_modified_time")) or todo[zoho_id]
-            if store_warehouse_stock(engine, zoho_id, record, read, totals):
-                done.add(zoho_id)
-        if n % 50 == 0 or n == len(todo):
-            log.info("stock: per-warehouse stock of %d of %d items", n, len(todo))
-    if gone:
-        with engine.begin() as conn:
-            delete_records(conn, PRODUCTS, gone, utcnow())
-    return done | set(gone)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Engine
 
 from tsh_db.types import utcnow
@@ -30,7 +30,6 @@ from tsh_pipelines.sync.state import SyncTotals, get_watermark, set_watermark
 from tsh_pipelines.sync.tables import table_of
 from tsh_pipelines.zoho import ZohoClient
 from tsh_pipelines.zoho.catalog import fetch_record, unless_gone
-from tsh_pipelines.zoho.timefmt import format_zoho_time
 
 INCREMENTAL, RANGE, FULL_REFRESH = "incremental", "range", "full_refresh"
 # Re-list a little before the watermark: Zoho stamps seconds, and a record saved while we
@@ -57,7 +56,8 @@ def list_params(
     if mode == INCREMENTAL and entity.cursor_field:
         watermark = get_watermark(engine, entity.name)
         if watermark is not None:
-            params["last_modified_time"] = format_zoho_time(watermark - OVERLAP)
+            # a datetime: the client writes it in the organisation's offset
+            params["last_modified_time"] = watermark - OVERLAP
     if date_start and entity.partitioned:
         params["date_start"] = date_start.isoformat()
     if date_end and entity.partitioned:
@@ -117,6 +117,7 @@ def confirm_deletes(
     date_start: date | None = None,
     date_end: date | None = None,
     log: logging.Logger | logging.LoggerAdapter | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> None:
     """After a full listing: tombstone what Zoho confirms gone, write back what it still has."""
 
@@ -126,8 +127,9 @@ def confirm_deletes(
             totals.counts.updated += 1
 
     deleted, repaired = confirm_missing(
-        client, engine, entity, seen, repair, date_start=date_start, date_end=date_end, log=log
-    )
+        client, engine, entity, seen, repair, date_start=date_start, date_end=date_end, log=log,
+        where=where,
+    )  # fmt: skip
     totals.soft_deleted += deleted
     totals.extra["missing_but_live"] = totals.extra.get("missing_but_live", 0) + repaired
 

@@ -2,8 +2,9 @@
 
 `ZohoClient.get` is one logical call: it gets the shared OAuth token, takes a slot from the
 org-wide limiter (which also enforces the daily budget), sends the call, and retries what
-Zoho says is transient. `pages` turns a list endpoint into a generator of pages, and `count`
-asks Zoho for a total without listing.
+Zoho says is transient, waiting what its `Retry-After` says when it says so. A datetime
+parameter (a cursor) is written in the organisation's offset. `pages` turns a list endpoint
+into a generator of pages, and `count` asks Zoho for a total without listing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import random
 import socket
 import time
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -26,8 +27,10 @@ from tsh_db.types import utcnow
 from tsh_pipelines.zoho.auth import TokenCache
 from tsh_pipelines.zoho.errors import ZohoAPIError, ZohoAuthError, ZohoDailyLimitError
 from tsh_pipelines.zoho.limits import SYNC, SharedRateLimiter
+from tsh_pipelines.zoho.organization import organization_zone, stored_zone, zone_named
 from tsh_pipelines.zoho.settings import ZohoSettings
 from tsh_pipelines.zoho.stats import CallStats
+from tsh_pipelines.zoho.timefmt import format_zoho_time
 
 PER_PAGE = 200  # Zoho's maximum: the fewest calls per listing
 RATE_LIMIT_CODES = (44, 1070)
@@ -48,7 +51,7 @@ class ZohoClient:
         self.settings = settings
         self.log = logger or logging.getLogger(__name__)
         self.http = httpx.Client(timeout=settings.timeout_seconds)
-        engine = engine or get_engine()
+        engine = self.engine = engine or get_engine()
         self.tokens = TokenCache(settings, engine, self.http)
         holder = f"{socket.gethostname()}:{os.getpid()}"
         self.limiter = SharedRateLimiter(settings, engine, purpose, holder)
@@ -56,6 +59,8 @@ class ZohoClient:
         # Zoho's clock less ours, from the Date header of its latest answer: cursors are
         # bounded on Zoho's clock, whatever this machine's says.
         self.clock_skew = timedelta(0)
+        self._zone: tzinfo | None = None
+        self._zone_looked_up = False
 
     def __enter__(self) -> ZohoClient:
         return self
@@ -66,10 +71,41 @@ class ZohoClient:
     def close(self) -> None:
         self.http.close()
 
+    # -- the organisation's clock ---------------------------------------------------------
+    @property
+    def zone(self) -> tzinfo:
+        """The organisation's time zone: the setting, the cached record, or one Zoho call."""
+        self._known_zone()
+        if self._zone is None:
+            self._use_zone(organization_zone(self, self.engine))
+        assert self._zone is not None
+        return self._zone
+
+    def _known_zone(self) -> None:
+        """What this process can know without a call: the daily budget's day needs it."""
+        if self._zone_looked_up:
+            return
+        self._zone_looked_up = True
+        s = self.settings
+        zone = zone_named(s.time_zone, "ZOHO_TIME_ZONE") if s.time_zone else None
+        zone = zone or stored_zone(self.engine, s.organization_id)
+        if zone is not None:
+            self._use_zone(zone)
+
+    def _use_zone(self, zone: tzinfo) -> None:
+        self._zone = self.limiter.zone = zone
+
     # -- one call -------------------------------------------------------------------------
     def get(self, api: str, endpoint: str, params: Mapping[str, Any] | None = None) -> dict:
-        """GET `endpoint` of `api` ("books" or "inventory"); the parsed body when code is 0."""
-        params = {**(params or {}), "organization_id": self.settings.organization_id}
+        """GET `endpoint` of `api` ("books" or "inventory"); the parsed body when code is 0.
+
+        Datetime values are sent as Zoho writes them, in the organisation's offset."""
+        self._known_zone()
+        params = {
+            **{k: format_zoho_time(v, self.zone) if isinstance(v, datetime) else v
+               for k, v in (params or {}).items()},
+            "organization_id": self.settings.organization_id,
+        }  # fmt: skip
         url = f"{self.settings.api_url(api)}/{endpoint.strip('/')}"
         failures = rate_waits = 0
         refreshed = False
@@ -86,15 +122,22 @@ class ZohoClient:
                 refreshed = True
                 continue
             if status == 429 and code == 45:
-                raise ZohoDailyLimitError(status, code, error.message, api, endpoint, params)
+                daily = ZohoDailyLimitError(status, code, error.message, api, endpoint, params)
+                resets_in = _seconds(headers, "X-Rate-Limit-Reset") or _seconds(
+                    headers, "Retry-After"
+                )
+                if resets_in is not None:
+                    daily.resets_at = utcnow() + timedelta(seconds=resets_in)
+                raise daily
             if status == 429 and rate_waits < MAX_RATE_LIMIT_WAITS:
                 rate_waits += 1
-                self._wait(api, "rate_limited", rate_waits, _retry_after(headers))
+                self._wait(api, "rate_limited", rate_waits, _seconds(headers, "Retry-After"))
                 continue
             if status >= 500 or status == 0:
                 failures += 1
                 if failures < self.settings.max_attempts:
-                    self._wait(api, "server_error" if status else "transport", failures, None)
+                    reason = "server_error" if status else "transport"
+                    self._wait(api, reason, failures, _seconds(headers, "Retry-After"))
                     continue
             raise error
 
@@ -109,6 +152,7 @@ class ZohoClient:
         self.stats.waited_seconds += grant.waited
         status, body, headers = 0, {}, httpx.Headers()
         used_today: int | None = None
+        resets_in: float | None = None
         try:
             resp = self.http.get(
                 url, params=params, headers={"Authorization": f"Zoho-oauthtoken {token}"}
@@ -116,6 +160,7 @@ class ZohoClient:
             status, headers = resp.status_code, resp.headers
             body = _json(resp)
             used_today = _used_today(headers)
+            resets_in = _seconds(headers, "X-Rate-Limit-Reset")
             self.stats.record(api, endpoint, "ok" if status == 200 else str(status))
         except httpx.TimeoutException:
             self.stats.record(api, endpoint, "timeout")
@@ -124,8 +169,10 @@ class ZohoClient:
             self.stats.record(api, endpoint, "connection_error")
             body = {"message": f"connection error: {type(exc).__name__}"}
         finally:
-            throttled = status == 429 and isinstance(body, dict) and body.get("code") == 44
-            self.limiter.release(grant, used_today, throttled)
+            throttled = None  # after a code 44 the whole organisation holds off
+            if status == 429 and isinstance(body, dict) and body.get("code") == 44:
+                throttled = _seconds(headers, "Retry-After") or 0.0
+            self.limiter.release(grant, used_today, throttled, resets_in)
         if self.stats.total % self.settings.log_every_calls == 0:
             self.stats.log_summary(self.log)
         return status, body, headers, token
@@ -216,12 +263,14 @@ def _json(resp: httpx.Response) -> Any:
         return {"message": f"non-JSON body: {resp.text[:200]}"}
 
 
-def _retry_after(headers: httpx.Headers) -> float | None:
-    value = headers.get("Retry-After")
+def _seconds(headers: httpx.Headers, name: str) -> float | None:
+    """A header counting seconds (Retry-After, X-Rate-Limit-Reset); None when absent or not
+    a number (Retry-After's HTTP-date form is not one Zoho is known to send)."""
     try:
-        return float(value) if value is not None else None
-    except ValueError:
+        value = float(headers[name])
+    except (KeyError, ValueError):
         return None
+    return value if value >= 0 else None
 
 
 def _used_today(headers: httpx.Headers) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 
@@ -33,7 +34,11 @@ class ZohoAPIError(ZohoError):
 
 
 class ZohoDailyLimitError(ZohoAPIError):
-    """Code 45: the organisation's daily call limit is spent; retrying only makes it worse."""
+    """Code 45: the organisation's daily call limit is spent; retrying only makes it worse.
+
+    `resets_at` is when Zoho said its counter resets (X-Rate-Limit-Reset), when it did."""
+
+    resets_at: datetime | None = None
 
 
 class ZohoAuthError(ZohoError):
@@ -43,11 +48,21 @@ class ZohoAuthError(ZohoError):
 class ZohoBudgetExhausted(ZohoError):
     """The client stopped itself before spending calls reserved for something else."""
 
-    def __init__(self, api: str, used: int, allowed: int, limit: int, purpose: str) -> None:
+    def __init__(
+        self,
+        api: str,
+        used: int,
+        allowed: int,
+        limit: int,
+        purpose: str,
+        resets_at: datetime | None = None,
+    ) -> None:
         self.api, self.used, self.allowed, self.limit = api, used, allowed, limit
+        self.resets_at = resets_at
+        when = f" at {resets_at:%Y-%m-%d %H:%M} UTC" if resets_at else " tomorrow"
         super().__init__(
             f"Zoho {api} daily budget for {purpose} is spent: {used} of {allowed} calls used "
             f"today (daily limit {limit}, the rest is reserved for webhook processing). "
-            "The sync stopped cleanly; it resumes from its watermark tomorrow, or raise "
-            f"ZOHO_{api.upper()}_DAILY_LIMIT if your Zoho plan allows more."
+            f"The sync stopped cleanly; it resumes from its watermark when Zoho's day resets"
+            f"{when}, or raise ZOHO_{api.upper()}_DAILY_LIMIT if your Zoho plan allows more."
         )

@@ -5,6 +5,10 @@ what is left of the minute: in any window of one minute at most capacity + rate 
 which stays under Zoho's limit even when Zoho counts a rolling minute. Bucket and daily
 counter live in `zoho_rate_limits`, in-flight slots in `zoho_api_slots`, so every process and
 every Dagster run draws from the same budget.
+
+The daily counter resets when Zoho's does: at the moment its `X-Rate-Limit-Reset` header
+names, else at the organisation's midnight (UTC's until the organisation's zone is known).
+A 429 with `Retry-After` empties the bucket for that long, for every process at once.
 """
 
 from __future__ import annotations
@@ -12,21 +16,25 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from tsh_db.dialect import insert_missing
 from tsh_db.schema import zoho_api_slots, zoho_rate_limits
 from tsh_db.types import utcnow
 from tsh_pipelines.zoho.errors import ZohoBudgetExhausted
+from tsh_pipelines.zoho.organization import next_midnight
 from tsh_pipelines.zoho.settings import ZohoSettings
 
 SYNC, WEBHOOK = "sync", "webhook"
 SLOT_POLL_SECONDS = 0.05
 LEASE_TOKEN_CHARS = 16
 HOLDER_CHARS = 64  # zoho_api_slots.holder
+# A reset Zoho announces this much later than the stored one means its new day has begun.
+NEW_DAY_MARGIN = timedelta(hours=1)
 
 
 @dataclass
@@ -42,6 +50,8 @@ class SharedRateLimiter:
     def __init__(self, settings: ZohoSettings, engine: Engine, purpose: str, holder: str) -> None:
         self.settings, self.engine, self.purpose, self.holder = settings, engine, purpose, holder
         self._slots_ready: set[str] = set()
+        # The organisation's zone, once the client knows it: where its day ends.
+        self.zone: tzinfo = UTC
 
     def new_lease(self) -> str:
         """The holder plus a per-grant token: two clients of one process share a holder, and
@@ -68,9 +78,19 @@ class SharedRateLimiter:
         """Calls this purpose may still make today: what the daily budget has left for it."""
         r = zoho_rate_limits
         with self.engine.connect() as conn:
-            row = conn.execute(select(r.c.day, r.c.day_calls).where(r.c.api == api)).first()
-        used = row.day_calls if row is not None and row.day == utcnow().date() else 0
+            row = conn.execute(select(r).where(r.c.api == api)).first()
+        used = self._day(row, utcnow())["day_calls"] if row is not None else 0
         return max(0, self.allowed_today(api) - used)
+
+    def _day(self, row: Any, now: datetime) -> dict[str, Any]:
+        """The counter's day as of `now`: the stored one, or a fresh one once it has reset."""
+        ended = row.resets_at <= now if row.resets_at is not None else (
+            row.day != now.astimezone(self.zone).date()
+        )  # fmt: skip
+        if not ended:
+            return {"day": row.day, "day_calls": row.day_calls, "resets_at": row.resets_at}
+        return {"day": now.astimezone(self.zone).date(), "day_calls": 0,
+                "resets_at": next_midnight(now, self.zone)}  # fmt: skip
 
     def acquire(self, api: str) -> Grant:
         """Block until this process may send one call to `api`; raise when the budget is spent."""
@@ -104,13 +124,15 @@ class SharedRateLimiter:
         rate = self.rate_per_second(api)
         elapsed = max(0.0, (now - row.refilled_at).total_seconds())
         tokens = min(self.capacity(api), row.tokens + elapsed * rate)
-        day_calls = row.day_calls if row.day == now.date() else 0
+        day = self._day(row, now)
+        day_calls = day["day_calls"]
         allowed = self.allowed_today(api)
         if day_calls >= allowed:
             raise ZohoBudgetExhausted(
-                api, day_calls, allowed, self.settings.daily_limit(api), self.purpose
-            )
-        values = {"tokens": tokens, "refilled_at": now, "day": now.date(), "day_calls": day_calls}
+                api, day_calls, allowed, self.settings.daily_limit(api), self.purpose,
+                day["resets_at"],
+            )  # fmt: skip
+        values = {"tokens": tokens, "refilled_at": now, **day}
         slot = None
         wait = (1 - tokens) / rate
         if tokens >= 1:
@@ -127,7 +149,8 @@ class SharedRateLimiter:
         if row is None:
             now = utcnow()
             bucket = {"api": api, "tokens": self.capacity(api), "refilled_at": now,
-                      "day": now.date(), "day_calls": 0}  # fmt: skip
+                      "day": now.astimezone(self.zone).date(), "day_calls": 0,
+                      "resets_at": next_midnight(now, self.zone)}  # fmt: skip
             insert_missing(conn, zoho_rate_limits, [bucket], ["api"])
             row = conn.execute(query).first()
         return row
@@ -154,9 +177,17 @@ class SharedRateLimiter:
         )
         return int(slot)
 
-    def release(self, grant: Grant, used_today: int | None = None, throttled: bool = False) -> None:
-        """Free the slot; follow Zoho's own day counter; drain the bucket after a code 44."""
+    def release(
+        self,
+        grant: Grant,
+        used_today: int | None = None,
+        throttled: float | None = None,
+        resets_in: float | None = None,
+    ) -> None:
+        """Free the slot; follow Zoho's own day counter and reset time; after a code 44, keep
+        every process off the API for `throttled` seconds (Retry-After, or none: 0)."""
         t, r = zoho_api_slots, zoho_rate_limits
+        now = utcnow()
         with self.engine.begin() as conn:
             # Only while the slot still carries this grant's lease: once it expired it may
             # belong to another call, whose slot we must not free.
@@ -165,13 +196,25 @@ class SharedRateLimiter:
                 .where(t.c.api == grant.api, t.c.slot == grant.slot, t.c.holder == grant.lease)
                 .values(lease_until=None)
             )
-            if used_today is not None:
+            values: dict[str, Any] = {}
+            if resets_in is not None:
+                resets_at = now + timedelta(seconds=resets_in)
+                values["resets_at"] = resets_at
+                new_day = r.c.resets_at.is_(None) | (r.c.resets_at < resets_at - NEW_DAY_MARGIN)
+                if used_today is not None:
+                    # Zoho's new day began before ours: its count replaces ours
+                    values["day_calls"] = case(
+                        (new_day, used_today), (r.c.day_calls < used_today, used_today),
+                        else_=r.c.day_calls,
+                    )  # fmt: skip
+                    values["day"] = case((new_day, now.astimezone(self.zone).date()), else_=r.c.day)
+            elif used_today is not None:
                 # Zoho counts calls from every app of the organisation, not only ours.
-                conn.execute(
-                    update(r).where(r.c.api == grant.api, r.c.day_calls < used_today)
-                    .values(day_calls=used_today)
-                )  # fmt: skip
-            if throttled:
-                conn.execute(
-                    update(r).where(r.c.api == grant.api).values(tokens=0.0, refilled_at=utcnow())
+                values["day_calls"] = case(
+                    (r.c.day_calls < used_today, used_today), else_=r.c.day_calls
                 )
+            if throttled is not None:
+                values.update(tokens=min(0.0, 1 - self.rate_per_second(grant.api) * throttled),
+                              refilled_at=now)  # fmt: skip
+            if values:
+                conn.execute(update(r).where(r.c.api == grant.api).values(values))

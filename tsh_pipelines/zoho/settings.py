@@ -40,6 +40,8 @@ class ZohoSettings:
     token_throttle_wait_seconds: float = 900.0
     token_refresh_attempts: int = 3
     log_every_calls: int = 50
+    # The organisation's IANA time zone; empty: read once from Zoho's organisation record.
+    time_zone: str = ""
 
     def rpm(self, api: str) -> int:
         return self.books_rpm if api == BOOKS else self.inventory_rpm
@@ -65,6 +67,7 @@ class ZohoSettings:
             "organization_id": env("ZOHO_ORGANIZATION_ID", "10234695"),
             "api_base_url": env("ZOHO_API_BASE_URL", SANDBOX_URL),
             "accounts_url": env("ZOHO_ACCOUNTS_URL", SANDBOX_URL),
+            "time_zone": env("ZOHO_TIME_ZONE", "").strip(),
         }
         for name, var, conv in (
             ("books_rpm", "ZOHO_BOOKS_RPM", int),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, tzinfo
 
 
 def parse_zoho_time(value: str | None) -> datetime | None:
@@ -25,9 +25,9 @@ def parse_zoho_date(value: str | None) -> date | None:
     return date.fromisoformat(value[:10])
 
 
-def format_zoho_time(moment: datetime, offset_minutes: int = 180) -> str:
-    """Render for a `last_modified_time` filter in the organisation's offset (+0300 for TSH)."""
+def format_zoho_time(moment: datetime, zone: tzinfo) -> str:
+    """Render as Zoho writes it, in the organisation's zone (its offset at that instant):
+    some connectors find Zoho reads a filter's wall-clock time in the organisation's zone."""
     if moment.tzinfo is None:
         raise ValueError("format_zoho_time needs a timezone-aware datetime")
-    local = moment.astimezone(timezone(timedelta(minutes=offset_minutes)))
-    return local.strftime("%Y-%m-%dT%H:%M:%S%z")
+    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S%z")

@@ -1,0 +1,168 @@
+"""The organisation's clock: its zone read once, cursors in its offset, the budget's day in
+its calendar, and Zoho's Retry-After and X-Rate-Limit-Reset honoured.
+
+The sandbox here is an organisation in Los Angeles (-0800/-0700, far from Baghdad's +0300)
+that reads a filter's wall-clock time in its own zone whatever offset it carries, the way
+connector users report Zoho doing: a cursor in the wrong offset gets the wrong window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+
+from tests.zoho_client.conftest import settings_for
+from tsh_db.schema import zoho_organizations, zoho_rate_limits
+from tsh_db.types import utcnow
+from tsh_pipelines.zoho import BOOKS, ZohoClient, ZohoDailyLimitError, ZohoSettings
+from tsh_pipelines.zoho.limits import SYNC, SharedRateLimiter
+from tsh_pipelines.zoho.organization import next_midnight
+from tsh_pipelines.zoho.timefmt import format_zoho_time
+from zoho_sandbox.process import DEMO_CREDENTIALS, SandboxProcess
+
+LA = ZoneInfo("America/Los_Angeles")
+BAGHDAD = ZoneInfo("Asia/Baghdad")
+SMALL = {"items": 20, "customers": 10, "vendors": 2, "invoices": 40, "bills": 5,
+         "creditnotes": 2, "salesorders": 2}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def la() -> Iterator[SandboxProcess]:
+    with SandboxProcess(
+        seed=5, time_zone="America/Los_Angeles", filter_offset="ignored", **SMALL
+    ) as sb:
+        yield sb
+
+
+def organisation_calls(client: ZohoClient) -> int:
+    return sum(n for (_api, ep, _o), n in client.stats.calls.items() if "organizations" in ep)
+
+
+def test_the_zone_is_asked_of_zoho_once_then_read_from_the_database(
+    la: SandboxProcess, engine: Engine
+) -> None:
+    with ZohoClient(settings_for(la), engine) as first:
+        assert first.zone == LA
+        assert first.limiter.zone == LA
+    with ZohoClient(settings_for(la), engine) as second:
+        assert second.zone == LA
+    assert organisation_calls(first) == 1 and organisation_calls(second) == 0
+    with engine.connect() as conn:
+        assert conn.scalar(select(zoho_organizations.c.time_zone)) == "America/Los_Angeles"
+    with ZohoClient(settings_for(la, time_zone="Asia/Baghdad"), engine) as configured:
+        assert configured.zone == BAGHDAD  # ZOHO_TIME_ZONE wins, no call
+
+
+def test_a_cursor_is_written_in_the_organisations_offset(
+    la: SandboxProcess, engine: Engine
+) -> None:
+    la.reset()
+    before = datetime.now(UTC) - timedelta(seconds=2)
+    changed = {str(r["id"]) for r in la.mutate("invoices", "update", count=3)["records"]}
+    with ZohoClient(settings_for(la), engine) as client:
+
+        def listed(since: object) -> set[str]:
+            params = {"last_modified_time": since}
+            pages = client.pages(BOOKS, "invoices", "invoices", "invoice_id", params)
+            return {str(r["invoice_id"]) for page in pages for r in page}
+
+        assert listed(before) == changed  # a datetime: the client writes it in -0800/-0700
+        # the same instant in Baghdad's offset reads, in Los Angeles, as 11 hours from now
+        assert listed(format_zoho_time(before, BAGHDAD)) == set()
+
+
+def test_the_budget_day_ends_when_zoho_says(la: SandboxProcess, engine: Engine) -> None:
+    with ZohoClient(settings_for(la), engine) as client:
+        client.get(BOOKS, "contacts")
+    with engine.connect() as conn:
+        row = conn.execute(select(zoho_rate_limits).where(zoho_rate_limits.c.api == BOOKS)).one()
+    # X-Rate-Limit-Reset counts to the organisation's midnight, not UTC's
+    assert abs((row.resets_at - next_midnight(utcnow(), LA)).total_seconds()) < 5
+    assert row.day == utcnow().astimezone(LA).date()
+
+
+def test_without_the_header_the_day_is_the_organisations(db_url: str, engine: Engine) -> None:
+    settings = ZohoSettings(**DEMO_CREDENTIALS, books_rpm=1000)  # the limiter alone: no HTTP
+    limiter = SharedRateLimiter(settings, engine, SYNC, "test")
+    limiter.zone = LA
+    limiter.release(limiter.acquire(BOOKS))
+    with engine.connect() as conn:
+        row = conn.execute(select(zoho_rate_limits)).one()
+    assert row.resets_at == next_midnight(utcnow(), LA) and row.day_calls == 1
+    # a reset that has passed starts a new day at the organisation's next midnight
+    past = utcnow() - timedelta(seconds=1)
+    with engine.begin() as conn:
+        conn.execute(update(zoho_rate_limits).values(resets_at=past, day_calls=900,
+                                                     day=date(2020, 1, 1)))  # fmt: skip
+    assert limiter.remaining_today(BOOKS) == limiter.allowed_today(BOOKS)
+    limiter.release(limiter.acquire(BOOKS))
+    with engine.connect() as conn:
+        row = conn.execute(select(zoho_rate_limits)).one()
+    assert row.day_calls == 1 and row.resets_at > utcnow()
+
+
+def test_zohos_new_day_replaces_our_count_and_the_same_day_only_raises_it(
+    db_url: str, engine: Engine
+) -> None:
+    settings = ZohoSettings(**DEMO_CREDENTIALS, books_rpm=1000)
+    limiter = SharedRateLimiter(settings, engine, SYNC, "test")
+    limiter.release(limiter.acquire(BOOKS))
+    soon = utcnow() + timedelta(hours=2)
+    with engine.begin() as conn:
+        conn.execute(update(zoho_rate_limits).values(resets_at=soon, day_calls=500))
+    # Zoho's count is higher on the same day (other apps): ours follows it up
+    limiter.release(limiter.acquire(BOOKS), used_today=700, resets_in=2 * 3600)
+    with engine.connect() as conn:
+        assert conn.scalar(select(zoho_rate_limits.c.day_calls)) == 700
+    # Zoho's day reset before ours: a reset a day away and a small count replace ours
+    limiter.release(limiter.acquire(BOOKS), used_today=3, resets_in=23 * 3600)
+    with engine.connect() as conn:
+        row = conn.execute(select(zoho_rate_limits)).one()
+    assert row.day_calls == 3
+    assert abs((row.resets_at - (utcnow() + timedelta(hours=23))).total_seconds()) < 5
+
+
+@pytest.mark.parametrize("retry_after", ["on", "off"])
+def test_a_429_waits_what_retry_after_says(
+    retry_after: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float | None] = []  # what Zoho's header asked for, None: no header
+    real_wait = ZohoClient._wait
+
+    def wait(self: ZohoClient, api: str, reason: str, attempt: int, after: float | None) -> None:
+        waits.append(after)
+        real_wait(self, api, reason, attempt, after)
+
+    monkeypatch.setattr(ZohoClient, "_wait", wait)
+    with SandboxProcess(seed=5, books_rpm=3, rate_window=2.0, retry_after=retry_after,
+                        **SMALL) as sb:  # fmt: skip
+        # told a far higher limit than the sandbox's, the client meets Zoho's 429s
+        settings = settings_for(sb, books_rpm=1000, rate_window_seconds=2.0, time_zone="UTC")
+        with ZohoClient(settings, engine) as client:
+            for _ in range(5):
+                client.get(BOOKS, "contacts")
+    assert client.stats.retries["rate_limited"] >= 1
+    if retry_after == "on":
+        # whole seconds, as the header gives them, and never more than the window
+        assert waits and all(w is not None and w == int(w) and 1 <= w <= 2 for w in waits)
+    else:
+        assert waits and all(w is None for w in waits)  # the jittered backoff instead
+
+
+def test_the_daily_limit_error_says_when_zoho_resets(engine: Engine) -> None:
+    zone = "America/Los_Angeles"
+    with (
+        SandboxProcess(seed=5, daily_limit=2, time_zone=zone, **SMALL) as sb,
+        ZohoClient(settings_for(sb, time_zone=zone), engine) as client,
+    ):
+        client.get(BOOKS, "contacts")
+        client.get(BOOKS, "contacts")
+        with pytest.raises(ZohoDailyLimitError) as err:
+            client.get(BOOKS, "contacts")
+    assert err.value.resets_at is not None
+    assert abs((err.value.resets_at - next_midnight(utcnow(), LA)).total_seconds()) < 5
