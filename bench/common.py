@@ -18,7 +18,11 @@ from sqlalchemy.engine import Engine
 
 from tsh_db import migrate
 from tsh_db.engine import get_engine
-from tsh_pipelines.zoho import ZohoSettings
+from tsh_pipelines.sync.products import sync_products
+from tsh_pipelines.sync.replicate import FULL_REFRESH
+from tsh_pipelines.sync.state import SyncTotals
+from tsh_pipelines.sync.stock import inventory_listing
+from tsh_pipelines.zoho import ZohoClient, ZohoSettings
 from zoho_sandbox.process import DEMO_CREDENTIALS, SandboxProcess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,3 +150,12 @@ def save(name: str, result: dict[str, Any]) -> None:
     """Keep the figures as JSON next to the printed table (bench/results/<name>.json)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+
+
+def sync_item_listings(client: ZohoClient, engine: Engine, log: logging.Logger) -> SyncTotals:
+    """Products at list level, both listings and no detail call: the Books item listing
+    (`products`) and the Inventory listing of `product_warehouse_stock` (stock totals, the
+    items only Inventory has)."""
+    totals = sync_products(client, engine, mode=FULL_REFRESH, log=log)
+    inventory_listing(client, engine, FULL_REFRESH, totals, set(), log)
+    return totals

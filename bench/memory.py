@@ -30,10 +30,8 @@ def child(sandbox_url: str, db_url: str) -> None:
     """Runs in the child process: import, measure, sync, measure, print JSON."""
     import logging
 
-    from bench.common import ROOMY
+    from bench.common import ROOMY, sync_item_listings
     from tsh_db.engine import get_engine
-    from tsh_pipelines.sync.products import sync_products
-    from tsh_pipelines.sync.replicate import FULL_REFRESH
     from tsh_pipelines.zoho import ZohoClient, ZohoSettings
     from zoho_sandbox.process import DEMO_CREDENTIALS
 
@@ -47,9 +45,7 @@ def child(sandbox_url: str, db_url: str) -> None:
     baseline = maxrss_mb()
     started = time.perf_counter()
     with ZohoClient(settings, engine) as client:
-        totals = sync_products(
-            client, engine, mode=FULL_REFRESH, log=logging.getLogger("bench.memory")
-        )
+        totals = sync_item_listings(client, engine, logging.getLogger("bench.memory"))
         calls = client.stats.total
     print(
         json.dumps(
@@ -97,7 +93,7 @@ def main() -> None:
         return
     setup_logging()
     sizes = [int(s) for s in args.sizes.split(",")]
-    title("7. Memory: peak RSS of a full product sync (Books listing + Inventory pass)")
+    title("7. Memory: peak RSS of a full product sync (Books and Inventory item listings)")
     results = {size: measure(size) for size in sizes}
     rows = [
         [

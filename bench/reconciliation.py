@@ -1,7 +1,7 @@
 """8. Reconciliation: the daily id-by-id proof, clean and repairing 1 % drift.
 
 The sandbox with its limits off, 100,000 items and 200,000 invoices, PostgreSQL. Set up, not
-measured: a full list-level replication of products (Books listing and the Inventory pass)
+measured: a full list-level replication of products (the Books and Inventory item listings)
 and invoices, per-warehouse stock loaded from the sandbox's control API, and every invoice
 marked as having current line items (`details_modified_time`: the reconciliation reads that
 column, not the line items, and 200,000 detail calls would only lengthen the set-up).
@@ -32,6 +32,7 @@ from bench.common import (
     save,
     settings_for,
     setup_logging,
+    sync_item_listings,
     table,
     temp_database,
     title,
@@ -43,8 +44,8 @@ from tsh_db.types import utcnow
 from tsh_pipelines.entities import BY_NAME
 from tsh_pipelines.investigation import count_findings
 from tsh_pipelines.reconciliation import reconcile
-from tsh_pipelines.sync.products import sync_products, warehouse_rows
 from tsh_pipelines.sync.replicate import FULL_REFRESH, sync_entity
+from tsh_pipelines.sync.stock import warehouse_rows
 from tsh_pipelines.zoho import ZohoClient
 from zoho_sandbox.process import SandboxProcess
 
@@ -71,7 +72,7 @@ def load(sandbox: SandboxProcess, engine: Engine) -> float:
     """The replica as the syncs leave it (set-up: the seconds are printed, not compared)."""
     timer = Timer()
     with ZohoClient(settings_for(sandbox, **ROOMY), engine) as client:
-        sync_products(client, engine, mode=FULL_REFRESH, log=log)
+        sync_item_listings(client, engine, log)
         sync_entity(client, engine, INVOICES_LIST_LEVEL, mode=FULL_REFRESH, log=log)
     now = utcnow()
     rows = [row for item in sandbox.records("items")

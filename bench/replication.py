@@ -1,6 +1,6 @@
 """1. Replication throughput: a full list-level sync of items and invoices into PostgreSQL.
 
-Ours: `sync_products` (the Books listing, then the one Inventory pass for stock) and
+Ours: `sync_item_listings` (the Books item listing, then the one Inventory listing) and
 `sync_entity` on invoices without detail calls (a copy of the registry row with no line-item
 table), both in full-refresh mode. Peer, in the same run and against the same sandbox:
 dlt's `rest_api` source loading the same three listings with `merge` on the Zoho id into
@@ -32,13 +32,13 @@ from bench.common import (
     save,
     settings_for,
     setup_logging,
+    sync_item_listings,
     table,
     temp_database,
     title,
 )
 from tsh_db.engine import get_engine
 from tsh_pipelines.entities import BY_NAME
-from tsh_pipelines.sync.products import sync_products
 from tsh_pipelines.sync.replicate import FULL_REFRESH, sync_entity
 from tsh_pipelines.zoho import ZohoClient
 from zoho_sandbox.process import DEMO_CREDENTIALS, SandboxProcess
@@ -78,7 +78,7 @@ def run_ours(sandbox: SandboxProcess, url: str) -> dict[str, Any]:
     for name, fn in (
         (
             "products (Books + Inventory)",
-            lambda c: sync_products(c, engine, mode=FULL_REFRESH, log=log),
+            lambda c: sync_item_listings(c, engine, log),
         ),
         (
             "invoices (list level)",

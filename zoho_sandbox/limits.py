@@ -78,18 +78,22 @@ class Limits:
             "X-Rate-Limit-Remaining": str(max(0, self.daily - self.used[api])),
             "X-Rate-Limit-Reset": str(seconds_to_midnight(time.time())),
         }
-        if status == 429 and self.send_retry_after:
-            out["Retry-After"] = str(self.retry_after(api, code, time.monotonic()))
+        wait = self.retry_after(api, code, time.monotonic()) if status == 429 else None
+        if wait is not None and self.send_retry_after:
+            out["Retry-After"] = str(wait)
         return out
 
-    def retry_after(self, api: str, code: Any, now: float) -> int:
+    def retry_after(self, api: str, code: Any, now: float) -> int | None:
         """Whole seconds until a call would be admitted again (Zoho sending this at all is
-        unconfirmed; client libraries such as pyzohoapi wait on it)."""
+        unconfirmed; client libraries such as pyzohoapi wait on it). None for a refusal the
+        window does not explain (an injected fault): there is nothing to count down."""
         if code == 45:
             return seconds_to_midnight(time.time())  # the quota comes back at midnight
+        if code == 1070:
+            return 1
         window, rpm = self._slide(api, now), self.rpm[api]
         if code != 44 or not self.enforce or len(window) < rpm:
-            return 1  # in flight (1070), or a refusal that the window does not explain
+            return None
         # the call that must leave the window for one more to fit; rejected calls were never
         # added, so this is the oldest one while the window is exactly full
         leaves_at = window[len(window) - rpm] + self.window

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import dagster as dg
 import yaml
 
 from tsh_pipelines.assets.common import POOLS
 from tsh_pipelines.definitions import defs
+from tsh_pipelines.entities import ENTITIES
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTANCES = ("dagster.yaml", "deploy/dagster.demo.yaml")
@@ -31,3 +33,14 @@ def test_every_zoho_step_has_its_apis_pool_and_all_fit_at_once() -> None:
         for pool in POOLS.values():
             # "Materialize all" runs every step of a pool at once: none waits for a slot.
             assert config["default_limit"] >= pools[pool], (name, pool, pools[pool])
+
+
+def test_each_entity_runs_in_the_pool_of_the_api_it_calls() -> None:
+    """Books and Inventory work side by side: the Inventory step (stock, Inventory-only items)
+    is its own asset in the Inventory pool, not part of the Books products step."""
+    graph = defs.resolve_asset_graph()
+    for entity in ENTITIES:
+        node = graph.get(dg.AssetKey(entity.name))
+        assert node.assets_def.op.pool == POOLS[entity.api], entity.name
+    stock = graph.get(dg.AssetKey("product_warehouse_stock"))
+    assert dg.AssetKey("products") in stock.parent_keys  # it needs the Books item listing

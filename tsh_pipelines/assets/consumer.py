@@ -21,8 +21,8 @@ PREVIEW_ROWS = 5
 
 @dg.asset(
     name="consumer_catalog",
-    # Stock: products.actual_available_stock, written by the products sync's Inventory pass
-    # and by stock webhooks, which record their writes on product_warehouse_stock.
+    # Stock: products.actual_available_stock, written by product_warehouse_stock's Inventory
+    # listing and by stock webhooks, which record their writes on product_warehouse_stock.
     deps=["products", "product_prices", "price_lists", "product_warehouse_stock"],
     group_name="consumer",
     kinds={"sql", "fastapi"},
