@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from tsh_db.dialect import insert_missing
 from tsh_db.schema import zoho_organizations
 from tsh_db.types import utcnow
+from tsh_pipelines.zoho.errors import ZohoAPIError
 from tsh_pipelines.zoho.settings import BOOKS
 
 if TYPE_CHECKING:
@@ -55,7 +56,14 @@ def organization_zone(client: ZohoClient, engine: Engine) -> ZoneInfo:
     zone = stored_zone(engine, org_id)
     if zone is not None:
         return zone
-    record = client.get(BOOKS, f"organizations/{org_id}")["organization"]
+    try:
+        record = client.get(BOOKS, f"organizations/{org_id}")["organization"]
+    except ZohoAPIError as exc:
+        raise ZohoAPIError(
+            exc.status, exc.code,
+            f"{exc.message} (reading the organisation's time zone for cursors: grant the "
+            "ZohoBooks.settings.READ scope or set ZOHO_TIME_ZONE)", exc.api, exc.endpoint,
+        ) from exc  # fmt: skip
     zone = zone_named(str(record.get("time_zone") or ""), f"Zoho's organisation {org_id}")
     row = {"organization_id": org_id, "name": record.get("name"), "time_zone": zone.key,
            "read_at": utcnow()}  # fmt: skip
