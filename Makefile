@@ -17,11 +17,11 @@ $(STAMP): pyproject.toml
 demo: install
 	PY=$(PY) scripts/demo.sh
 
-# Two workers, whole files each: a file's sandbox and databases stay its own, and the
-# suite's waits on Zoho-like limits and processes overlap on the two cores.
+# Two workers that steal tests from each other: the suite's waits on Zoho-like limits and
+# processes overlap on the two cores, and neither idles while the other ends a long file.
 test: install
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist worksteal
 
 lint: install
 	$(VENV)/bin/ruff check .
