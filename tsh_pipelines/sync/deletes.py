@@ -24,7 +24,7 @@ from tsh_pipelines.entities import Entity
 from tsh_pipelines.sync.records import delete_records
 from tsh_pipelines.sync.tables import table_of
 from tsh_pipelines.zoho import ZohoClient
-from tsh_pipelines.zoho.catalog import fetch_items, fetch_record, unless_gone
+from tsh_pipelines.zoho.catalog import fetch_records
 
 # Below this many candidates the share does not apply: deleting 1 of 3 price books is normal.
 ALWAYS_CONFIRMABLE = 10
@@ -110,11 +110,7 @@ def _ask_each(
 ) -> tuple[list[str], int]:
     gone: list[str] = []
     repaired = 0
-    if entity.name == "products":  # a hundred a call
-        answers = fetch_items(client, ids)
-    else:
-        answers = ((z, unless_gone(lambda z=z: fetch_record(client, entity, z))) for z in ids)
-    for zoho_id, found in answers:
+    for zoho_id, found in fetch_records(client, entity, ids):
         if found is None:
             gone.append(zoho_id)
             continue

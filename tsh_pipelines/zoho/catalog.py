@@ -41,6 +41,18 @@ def fetch_record(client: ZohoClient, entity: Entity, zoho_id: str) -> tuple[dict
     return client.get(entity.api, f"{entity.path}/{zoho_id}")[entity.record_key], entity.api
 
 
+def fetch_records(
+    client: ZohoClient, entity: Entity, ids: Iterable[str]
+) -> Iterator[tuple[str, tuple[dict, str] | None]]:
+    """Many records by id, each as (id, (record, source)) or (id, None) once Zoho says gone:
+    items a hundred a call, other entities one call each (Zoho batches only items)."""
+    if entity.name == "products":
+        yield from fetch_items(client, ids)
+        return
+    for zoho_id in ids:
+        yield zoho_id, unless_gone(lambda z=zoho_id: fetch_record(client, entity, z))
+
+
 def unless_gone(fetch: Callable[[], T]) -> T | None:
     """The fetched record, or None when Zoho answers 404 (code 1002): it was deleted."""
     try:
