@@ -16,10 +16,10 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, literal, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from tsh_db.dialect import insert_missing
@@ -37,6 +37,26 @@ HOLDER_CHARS = 64  # zoho_api_slots.holder
 NEW_DAY_MARGIN = timedelta(hours=1)
 
 
+def day_ending_at(resets_at: datetime, zone: tzinfo | None) -> date:
+    """The organisation's calendar day that ends at `resets_at`, its midnight.
+
+    Before the zone is known (it is asked of Zoho only when a cursor needs it), the offset is
+    read off the reset itself: Zoho's day ends at local midnight, so the reset's UTC time of
+    day, to the quarter hour, is minus the organisation's offset. Offsets are taken to lie in
+    (-12:00, +12:00]: +13:00 and +14:00 (Tonga, Kiribati, New Zealand's summer) read as
+    -11:00 and -10:00 and are labelled a day early until the zone is known; the count and
+    the reset are right regardless.
+    """
+    if zone is not None:
+        return (resets_at.astimezone(zone) - timedelta(hours=12)).date()
+    utc = resets_at.astimezone(UTC)
+    quarters = round((utc.hour * 60 + utc.minute + utc.second / 60) / 15) % 96
+    offset = timedelta(minutes=-15 * quarters)
+    if offset <= timedelta(hours=-12):
+        offset += timedelta(days=1)
+    return (utc + offset - timedelta(hours=12)).date()
+
+
 @dataclass
 class Grant:
     api: str
@@ -51,7 +71,40 @@ class SharedRateLimiter:
         self.settings, self.engine, self.purpose, self.holder = settings, engine, purpose, holder
         self._slots_ready: set[str] = set()
         # The organisation's zone, once the client knows it: where its day ends.
-        self.zone: tzinfo = UTC
+        self._zone: tzinfo | None = None
+
+    @property
+    def zone(self) -> tzinfo:
+        return self._zone or UTC
+
+    @zone.setter
+    def zone(self, zone: tzinfo) -> None:
+        """Learn the organisation's zone and relabel the current day in its calendar.
+
+        Until the zone is known the counter's day is UTC's, and the organisation call that
+        teaches it is itself counted under that label. The count is kept: only the label, and
+        an end of day we guessed (UTC's midnight, not Zoho's X-Rate-Limit-Reset), change.
+        """
+        old, self._zone = self.zone, zone
+        if old == zone:
+            return
+        now, r = utcnow(), zoho_rate_limits
+        guessed = next_midnight(now, old)
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(r)
+                .where(r.c.resets_at > now)
+                .values(
+                    day=now.astimezone(zone).date(),
+                    resets_at=case(
+                        (
+                            r.c.resets_at == guessed,
+                            literal(next_midnight(now, zone), r.c.resets_at.type),
+                        ),
+                        else_=r.c.resets_at,
+                    ),
+                )
+            )
 
     def new_lease(self) -> str:
         """The holder plus a per-grant token: two clients of one process share a holder, and
@@ -207,7 +260,8 @@ class SharedRateLimiter:
                         (new_day, used_today), (r.c.day_calls < used_today, used_today),
                         else_=r.c.day_calls,
                     )  # fmt: skip
-                    values["day"] = case((new_day, now.astimezone(self.zone).date()), else_=r.c.day)
+                # The day Zoho counts is the one its reset ends, in any of our zones.
+                values["day"] = day_ending_at(resets_at, self._zone)
             elif used_today is not None:
                 # Zoho counts calls from every app of the organisation, not only ours.
                 values["day_calls"] = case(
