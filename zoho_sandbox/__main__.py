@@ -11,7 +11,7 @@ import uvicorn
 from .app import create_app
 from .config import CHOICES, DEMO_CREDENTIALS, VALUED_BOOLS, SandboxConfig, check
 from .deliveries import EVENT_IN, METHODS, SIGNINGS
-from .webhooks import BODIES, DeliveryPolicy
+from .webhooks import BODIES, ORDERS, DeliveryPolicy
 
 INT_OPTIONS = (
     "seed",
@@ -31,6 +31,7 @@ INT_OPTIONS = (
     "webhook_retries",
     "webhook_reorder_ms",
     "webhook_seed",
+    "webhook_hold",
 )
 FLOAT_OPTIONS = (
     "rate_window",
@@ -38,8 +39,11 @@ FLOAT_OPTIONS = (
     "webhook_backoff",
     "webhook_repeat_rate",
     "webhook_drop_rate",
+    "clock_skew",
 )
-STR_OPTIONS = ("webhook_url", "webhook_secret", "webhooks_off", "time_zone")
+STR_OPTIONS = (
+    "webhook_url", "webhook_secret", "webhooks_off", "time_zone", "webhook_partial_fields",
+)  # fmt: skip
 
 
 def _bool(text: str) -> bool:
@@ -73,6 +77,16 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Sandb
         "(entity parameters as a form); full and id_only are the old names, as json",
     )
     parser.add_argument("--webhook-id-only", action="store_true", help="send only the id")
+    parser.add_argument(
+        "--webhook-partial", action="store_true",
+        help="a custom body: the id, last_modified_time and a few fields "
+        "(--webhook-partial-fields a,b; default the name or number and status)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--webhook-order", dest="webhook_order", choices=ORDERS, default=defaults.webhook_order,
+        help="reverse|shuffle: hold deliveries until --webhook-hold wait (0: until "
+        "POST /_sandbox/webhooks/flush), then send them in that order",
+    )  # fmt: skip
     for name, choices in (("method", METHODS), ("signing", SIGNINGS), ("event_in", EVENT_IN)):
         parser.add_argument(
             f"--webhook-{name.replace('_', '-')}", dest=f"webhook_{name}", choices=choices,
@@ -137,13 +151,16 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  {limits_line(cfg)}", flush=True)
     print(
         f"  organisation: time zone {cfg.time_zone}, inventory by {cfg.inventory_mode}, "
-        f"filter offsets {cfg.filter_offset}, Retry-After {cfg.retry_after}",
+        f"filter offsets {cfg.filter_offset}, Retry-After {cfg.retry_after}"
+        + (f", clock skew {cfg.clock_skew:+g} s" if cfg.clock_skew else ""),
         flush=True,
     )
     print(f"  accounts/API base URL: {url}  (token: POST {url}/oauth/v2/token)", flush=True)
     for key, value in DEMO_CREDENTIALS.items():
         print(f"  {key}={value}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    # the app sends its own Date header, from the sandbox's (possibly skewed) clock
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
+                date_header=False)  # fmt: skip
 
 
 if __name__ == "__main__":

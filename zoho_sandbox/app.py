@@ -11,7 +11,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import clock
 from .config import ORG_ID, SandboxConfig
 from .control_api import register_control
 from .errors import Answer, error, unknown_org
@@ -25,6 +27,29 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     # serialised by hand: ids above 2^53 stay exact Python ints, and it skips FastAPI's encoder
     content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     return Response(content, status_code=status, media_type="application/json", headers=headers)
+
+
+class SkewedDate:
+    """ASGI middleware: every answer carries the sandbox's own `Date` header (RFC 7231, read
+    from `clock.now()`, so `--clock-skew` shows), replacing any the app set. The server must
+    not add its own: `python -m zoho_sandbox` runs uvicorn with `date_header=False`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_dated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                headers.append((b"date", clock.http_date(clock.now()).encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_dated)
 
 
 def create_app(config: SandboxConfig | None = None) -> FastAPI:
@@ -60,6 +85,7 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
         return await zoho_call(sb, "inventory", path, request)
 
     register_control(app, sb, json_response)
+    app.add_middleware(SkewedDate)
     return app
 
 

@@ -3,22 +3,33 @@
 Generated data never reads the wall clock: every timestamp lies between GEN_START and GEN_END,
 so mutations (which use real time, clamped above GEN_END) always sort after seed data.
 
-The organisation's time zone (`TZ`) is set once at start-up by `set_time_zone`, before the
-world is generated; the sandbox serves one organisation per process, so a module setting is
-enough. The generated instants do not depend on it: only how they are rendered does.
+The organisation's time zone (`TZ`) is set at start-up by `set_time_zone`, before the world is
+generated, and may change at run time (`POST /_sandbox/clock`); the sandbox serves one
+organisation per process, so a module setting is enough. The generated instants do not depend
+on it: only how they are rendered does.
+
+`now()` is the sandbox's wall clock: real time plus `SKEW` seconds (`--clock-skew`, or
+`POST /_sandbox/clock`). Everything that reads the wall clock reads it through `now()`:
+mutation stamps, the quota's day, `X-Rate-Limit-Reset`, `Retry-After` for code 45 and the
+HTTP `Date` header. Intervals (rate windows, token expiry) use `time.monotonic()`.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import re
+import time
 from datetime import date, datetime, timedelta, timezone, tzinfo
+from email.utils import formatdate
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # The seed data's epoch stays in Baghdad time whatever the zone, so one seed means the same
 # instants everywhere (Baghdad has kept +0300 all year since 2008).
 GEN_TZ = timezone(timedelta(hours=3))
 TZ: tzinfo = GEN_TZ  # the organisation's zone; set_time_zone replaces it at start-up
+TZ_NAME = "Asia/Baghdad"
+SKEW = 0.0  # seconds the sandbox's clock reads ahead of real time (negative: behind)
 DAY0 = date(2024, 1, 1)
 DOC_FIRST_DAY = (date(2025, 1, 1) - DAY0).days
 DOC_LAST_DAY = (date(2026, 6, 30) - DAY0).days
@@ -47,8 +58,25 @@ def load_zone(name: str) -> ZoneInfo:
 
 
 def set_time_zone(name: str) -> None:
-    global TZ
-    TZ = load_zone(name)
+    global TZ, TZ_NAME
+    TZ, TZ_NAME = load_zone(name), name
+
+
+def set_skew(seconds: float) -> None:
+    global SKEW
+    if not math.isfinite(seconds):
+        raise ValueError("clock skew must be a finite number of seconds")
+    SKEW = float(seconds)
+
+
+def now() -> float:
+    """The sandbox's wall clock: real time plus the skew."""
+    return time.time() + SKEW
+
+
+def http_date(t: float) -> str:
+    """RFC 7231 IMF-fixdate, e.g. `Sun, 01 Nov 2026 09:30:00 GMT`."""
+    return formatdate(t, usegmt=True)
 
 
 def make_id(seed: int, ent: int, n: int) -> int:
@@ -88,7 +116,9 @@ def parse_ts(value: str, honour_offset: bool = True) -> int | None:
     """Filter timestamp `YYYY-MM-DDTHH:MM:SS+HHMM`; None when malformed (e.g. `+` sent raw,
     which arrives as a space). With `honour_offset` false the offset is checked but then
     dropped and the wall-clock part read in the organisation's zone, as connector users
-    report Zoho doing (unconfirmed)."""
+    report Zoho doing (unconfirmed). A wall-clock time a daylight-saving fall-back repeats
+    is read as its FIRST occurrence (fold=0, Python's default: `01:30` on 2026-11-01 in
+    Los Angeles is 01:30-0700); one a spring-forward skips takes the offset before the jump."""
     if not _TS_RE.match(value):
         return None
     try:
@@ -96,7 +126,7 @@ def parse_ts(value: str, honour_offset: bool = True) -> int | None:
     except ValueError:
         return None
     if not honour_offset:
-        parsed = parsed.replace(tzinfo=TZ)
+        parsed = parsed.replace(tzinfo=TZ, fold=0)
     return int(parsed.timestamp())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .clock import load_zone
@@ -47,6 +48,10 @@ class SandboxConfig:
     # delivery misbehaviour at start (POST /_sandbox/webhooks changes it at run time)
     webhook_body: str = "json"  # json | jsonstring | fields (full | id_only: the old names)
     webhook_id_only: bool = False
+    # a custom body: the id, last_modified_time and a few fields (comma-separated names, or
+    # the record's name or number and status)
+    webhook_partial: bool = False
+    webhook_partial_fields: str = ""
     # how the Zoho webhook form is filled in: method, signing, where the event goes,
     # whether ?route= is sent, extra query parameters (a query string)
     webhook_method: str = "POST"
@@ -58,6 +63,10 @@ class SandboxConfig:
     webhook_reorder_ms: int = 0
     webhook_drop_rate: float = 0.0
     webhook_seed: int = 0
+    # sent | reverse | shuffle: hold deliveries until `webhook_hold` wait (0: until
+    # POST /_sandbox/webhooks/flush), then send them reversed or shuffled, one at a time
+    webhook_order: str = "sent"
+    webhook_hold: int = 0
     # sandbox entities (items, contacts, invoices, bills, creditnotes, stock, pricebooks),
     # comma-separated, whose changes fire no webhook at all
     webhooks_off: str = ""
@@ -74,6 +83,9 @@ class SandboxConfig:
     # as connector users report of Zoho (unconfirmed)
     filter_offset: str = "honoured"  # honoured | ignored
     retry_after: str = "on"  # on | off: whether a 429 carries Retry-After (unconfirmed)
+    # seconds the sandbox's clock reads ahead of real time (negative: behind); every wall-clock
+    # reading goes through clock.now(), the HTTP Date header included
+    clock_skew: float = 0.0
 
 
 # Boolean settings that take a value on the command line (`--rate-edits-bump-modified false`).
@@ -94,3 +106,5 @@ def check(cfg: SandboxConfig) -> None:
             raise ValueError(f"{name} must be one of {', '.join(allowed)}, "
                              f"not {getattr(cfg, name)!r}")  # fmt: skip
     load_zone(cfg.time_zone)
+    if not math.isfinite(cfg.clock_skew):
+        raise ValueError("clock_skew must be a finite number of seconds")

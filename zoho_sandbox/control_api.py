@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -83,6 +84,25 @@ def register_control(app: FastAPI, sb: Sandbox, respond: JsonResponder) -> None:
             {"faults": sb.faults.describe(), "refresh_token_revoked": sb.tokens.refresh_revoked},
         )
 
+    @app.get("/_sandbox/clock")
+    async def get_clock() -> Response:
+        return respond(200, {"clock": sb.clock_state()})
+
+    @app.post("/_sandbox/clock")
+    async def set_clock(request: Request) -> Response:
+        body = await _json_body(request)
+        if body is None:
+            return respond(400, {"error": "body must be a JSON object"})
+        try:
+            sb.set_clock(**_clock_change(body))
+        except ValueError as exc:
+            return respond(400, {"error": str(exc)})
+        return respond(200, {"clock": sb.clock_state()})
+
+    @app.post("/_sandbox/webhooks/flush")
+    async def flush_webhooks() -> Response:
+        return respond(200, {"released": sb.webhooks.flush()})
+
     @app.get("/_sandbox/stats")
     async def stats() -> Response:
         return respond(200, snapshot(sb))
@@ -99,6 +119,32 @@ def register_control(app: FastAPI, sb: Sandbox, respond: JsonResponder) -> None:
         return respond(200, {"entity": entity, "records": sb.world.records(entity)})
 
 
+def _number(value: Any, key: str) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        raise ValueError(f"{key} must be a number of seconds")
+    return float(value)
+
+
+def _clock_change(body: dict[str, Any]) -> dict[str, Any]:
+    """`{"skew": s}` or `{"now": epoch seconds}` (the skew that makes the clock read it
+    now), and/or `{"time_zone": "America/New_York"}`."""
+    unknown = set(body) - {"skew", "now", "time_zone"}
+    if unknown:
+        raise ValueError(f"unknown clock setting {', '.join(sorted(unknown))}")
+    if "skew" in body and "now" in body:
+        raise ValueError("give skew or now, not both")
+    out: dict[str, Any] = {}
+    if "skew" in body:
+        out["skew"] = _number(body["skew"], "skew")
+    if "now" in body:
+        out["skew"] = _number(body["now"], "now") - time.time()
+    if "time_zone" in body:
+        if not isinstance(body["time_zone"], str):
+            raise ValueError("time_zone must be an IANA name")
+        out["time_zone"] = body["time_zone"]
+    return out
+
+
 def snapshot(sb: Sandbox) -> dict[str, Any]:
     out = sb.stats.snapshot()
     out.update(
@@ -112,6 +158,7 @@ def snapshot(sb: Sandbox) -> dict[str, Any]:
             "faults": sb.faults.describe(),
             "chaos": sb.chaos.stats(),
             "record_counts": {e: len(sb.world.stores[e].rows) for e in ENTITIES},
+            "clock": sb.clock_state(),
         }
     )
     return out

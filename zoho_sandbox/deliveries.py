@@ -5,8 +5,10 @@ form field sorted by key, each key immediately followed by its (decoded) value, 
 JSON body appended; hex. `signing="raw"` signs the raw body alone, as this sandbox used to
 (kept for receivers' variant tests). Bodies: `json` (`{"<record_key>": {...}}`), `jsonstring`
 (a form with `JSONString=<json>`) or `fields` (the record's scalar fields as a form, Zoho's
-entity parameters); `id_only` keeps just the id. The event is a query parameter `event` or an
-`X-ZOHO-Event` header (`item.edited`); `route=<route>` and any extra parameters follow it.
+entity parameters); `id_only` keeps just the id; `partial` keeps the id, `last_modified_time`
+and a few fields, as a workflow rule with a custom body sends (never the whole record). The
+event is a query parameter `event` or an `X-ZOHO-Event` header (`item.edited`);
+`route=<route>` and any extra parameters follow it.
 """
 
 from __future__ import annotations
@@ -64,6 +66,20 @@ def _scalar(value: Any) -> str | None:
     return str(value) if isinstance(value, str | int | float) else None
 
 
+# what a custom body holds without `partial_fields`: the record's name or number and status
+PARTIAL_DEFAULT = ("name", "contact_name", "{key}_number", "status")
+
+
+def partial_record(
+    record_key: str, record: dict[str, Any], fields: tuple[str, ...]
+) -> dict[str, Any]:
+    """The id, `last_modified_time` and `fields` (default: name or number, status), in the
+    record's own key order; a field the record lacks is left out."""
+    wanted = fields or tuple(f.format(key=record_key) for f in PARTIAL_DEFAULT)
+    keep = {f"{record_key}_id", "last_modified_time", *wanted}
+    return {k: v for k, v in record.items() if k in keep}
+
+
 def _body(kind: str, record_key: str, record: dict[str, Any]) -> tuple[bytes, Pairs, str]:
     """(raw body, its form fields, content type)."""
     text = json.dumps({record_key: record}, ensure_ascii=False, separators=(",", ":"))
@@ -81,10 +97,12 @@ def build(
     secret: str | None,
 ) -> Request:  # fmt: skip
     """`policy` is the sender's DeliveryPolicy (body, id_only, method, signing, event_in,
-    route_param, params)."""
+    route_param, params, partial, partial_fields)."""
     if policy.id_only:
         id_key = f"{record_key}_id"
         record = {id_key: record.get(id_key)}  # the id keeps its type: text or number
+    elif policy.partial:
+        record = partial_record(record_key, record, policy.partial_fields)
     raw, form, content_type = _body(policy.body, record_key, record)
     query: Pairs = []
     headers = {"Content-Type": content_type}
@@ -118,6 +136,17 @@ def _flag(body: dict[str, Any], key: str, default: bool) -> bool:
     return value
 
 
+def _partial(value: Any) -> tuple[bool, tuple[str, ...]]:
+    """`partial`: true/false, or the fields to keep (a list or a comma-separated string)."""
+    if isinstance(value, bool):
+        return value, ()
+    names = value.split(",") if isinstance(value, str) else value
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise ValueError("partial must be true, false or a list of field names")
+    fields = tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+    return bool(fields), fields
+
+
 def shape(body: dict[str, Any]) -> dict[str, Any]:
     """The DeliveryPolicy fields that shape a delivery, checked; ValueError says what is off.
     A legacy body (`full`, `id_only`) is a json body, id-only or not."""
@@ -127,9 +156,15 @@ def shape(body: dict[str, Any]) -> dict[str, Any]:
         params = parse_params(body.get("params", ""))
     except ValueError as exc:
         raise ValueError(f"params: {exc}") from None
+    id_only = _flag(body, "id_only", False) or legacy_id_only
+    partial, partial_fields = _partial(body.get("partial", False))
+    if id_only and partial:
+        raise ValueError("id_only and partial exclude each other")
     return {
         "body": kind,
-        "id_only": _flag(body, "id_only", False) or legacy_id_only,
+        "id_only": id_only,
+        "partial": partial,
+        "partial_fields": partial_fields,
         "method": _choice(body, "method", "POST", METHODS),
         "signing": _choice(body, "signing", "zoho", SIGNINGS),
         "event_in": _choice(body, "event_in", "query", EVENT_IN),

@@ -7,6 +7,7 @@ import time
 from collections import defaultdict, deque
 from typing import Any
 
+from . import clock
 from .clock import seconds_to_midnight, today_of
 from .config import SandboxConfig
 from .errors import Answer, concurrency_limit, daily_limit, minute_limit
@@ -16,7 +17,7 @@ APIS = ("books", "inventory")
 
 def _today() -> str:
     # the daily quota follows the organisation's calendar day
-    return today_of(int(time.time()))
+    return today_of(int(clock.now()))
 
 
 class Limits:
@@ -76,7 +77,7 @@ class Limits:
         out = {
             "X-Rate-Limit-Limit": str(self.daily),
             "X-Rate-Limit-Remaining": str(max(0, self.daily - self.used[api])),
-            "X-Rate-Limit-Reset": str(seconds_to_midnight(time.time())),
+            "X-Rate-Limit-Reset": str(seconds_to_midnight(clock.now())),
         }
         wait = self.retry_after(api, code, time.monotonic()) if status == 429 else None
         if wait is not None and self.send_retry_after:
@@ -88,7 +89,7 @@ class Limits:
         unconfirmed; client libraries such as pyzohoapi wait on it). None for a refusal the
         window does not explain (an injected fault): there is nothing to count down."""
         if code == 45:
-            return seconds_to_midnight(time.time())  # the quota comes back at midnight
+            return seconds_to_midnight(clock.now())  # the quota comes back at midnight
         if code == 1070:
             return 1
         window, rpm = self._slide(api, now), self.rpm[api]

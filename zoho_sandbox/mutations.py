@@ -1,22 +1,23 @@
 """Control-API mutations: create, update or delete records as if someone used Zoho's UI.
 
 Every change materialises the record (`row.rec`) and stamps it with the mutation clock, which
-reads real time but never goes below the end of generated data nor backwards.
+reads the sandbox's clock (`clock.now()`) but never goes below the end of generated data nor
+backwards; `same_second` repeats the previous stamp, as two edits within one second share it.
 """
 
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass
 from typing import Any
 
-from .clock import GEN_END, day_of, day_str, fmt_ts, make_id, rng_for
+from .clock import GEN_END, day_of, day_str, fmt_ts, make_id, now, rng_for
 from .gen_contacts import contact_core
 from .gen_docs import KINDS, doc_core, party_range
 from .gen_items import gen_stock, item_core, stock_of, stock_totals
-from .gen_pricebooks import generated_book
+from .mutate_prices import MutationError, PriceEdits
 from .specs import DOCUMENTS, ENT, SPECS
+from .stock_moves import StockError, random_move, set_on_hand
 from .store import EntityStore, Row
 from .world import ENTITIES, World
 
@@ -30,12 +31,6 @@ NAME_KEYS = {
 WAITING_STATUS = {"invoices": "sent", "bills": "open", "creditnotes": "open", "salesorders": "open"}
 
 
-class MutationError(ValueError):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 @dataclass
 class Change:
     """One changed record, as a webhook would carry it."""
@@ -46,19 +41,25 @@ class Change:
     record: dict[str, Any]
 
 
-class Mutator:
+class Mutator(PriceEdits):
     def __init__(self, world: World, bump_stock: bool = True, bump_rates: bool = True) -> None:
         self.world = world
         # whether a stock movement / a rate edit moves the record's last_modified_time
         self.bump_stock, self.bump_rates = bump_stock, bump_rates
         self.rng = random.Random(f"{world.seed}:mutations")
         self.last_stamp = GEN_END + 1
+        self.stamped = False  # whether a mutation has taken a stamp yet
         self.rates_per_book = 5
         # rates of deleted price books by name: re-creating one prices the same items
         self.retired_books: dict[str, dict[str, float]] = {}
 
-    def stamp(self) -> int:
-        self.last_stamp = max(int(time.time()), self.last_stamp)
+    def stamp(self, same_second: bool = False) -> int:
+        """The sandbox's clock, whole seconds, never backwards. `same_second` holds it at the
+        previous mutation's stamp (the first mutation reads the clock), so successive edits
+        of one record can share a `last_modified_time` while their content differs."""
+        if not (same_second and self.stamped):
+            self.last_stamp = max(int(now()), self.last_stamp)
+        self.stamped = True
         return self.last_stamp
 
     def apply(self, body: dict[str, Any]) -> tuple[dict[str, Any], list[Change]]:
@@ -70,7 +71,10 @@ class Mutator:
         fields = body.get("fields") or {}
         if not isinstance(fields, dict):
             raise MutationError(400, "fields must be an object")
-        t = self.stamp()
+        same_second = body.get("same_second", False)
+        if not isinstance(same_second, bool):
+            raise MutationError(400, "same_second must be true or false")
+        t = self.stamp(same_second)
         store = self.world.stores["items" if entity == "stock" else entity]
         # for price books, `count` is how many rates change per book (default 5); without ids
         # the Consumer book is the one edited
@@ -117,7 +121,7 @@ class Mutator:
             store.remove(row)
             return out
         if entity == "stock":
-            self._restock(store, row, t)
+            self._restock(store, row, t, fields)
             changes.append(Change("stock", "edited", key, self.world.inventory(row, True)))
             out["stock_on_hand"] = stock_totals(stock_of(self.world.seed, row))["stock_on_hand"]
             out["last_modified_time"] = fmt_ts(row.lmt)  # unmoved without bump_stock
@@ -162,60 +166,21 @@ class Mutator:
         else:
             rec["reference_number"] = f"REF-{self.rng.randint(100000, 999999)}"
 
-    def _restock(self, store: EntityStore, row: Row, t: int) -> None:
-        stock = [list(w) for w in stock_of(self.world.seed, row)]
-        for w in stock:
-            w[0] = max(0, w[0] + self.rng.randint(-10, 25))
-            w[1] = min(w[1], w[0])
-            w[2] = min(w[2], w[0] - w[1])
+    def _restock(self, store: EntityStore, row: Row, t: int, fields: dict[str, Any]) -> None:
+        """A random move, or `fields.stock_on_hand` (a total, or `{warehouse_id: n}`)."""
+        stock = stock_of(self.world.seed, row)
+        try:
+            stock = (
+                set_on_hand(self.world.seed, stock, fields["stock_on_hand"])
+                if "stock_on_hand" in fields
+                else random_move(self.rng, stock)
+            )
+        except StockError as exc:
+            raise MutationError(400, str(exc)) from None
         rec = dict(self.world.detail("items", row))
         row.stock = stock
         if self.bump_stock:
             self._save(store, "items", row, rec, t)
-
-    def _reprice(self, row: Row) -> list[str]:
-        rates = row.core["rates"]
-        picked = self.rng.sample(sorted(rates), min(self.rates_per_book, len(rates)))
-        for item_id in picked:
-            pbi, rate = rates[item_id]
-            rates[item_id] = [
-                pbi,
-                float(round(rate * 1.1 / 250) * 250) if rate >= 250 else round(rate * 1.1 + 1, 2),
-            ]
-        return picked
-
-    def _edit_rates(
-        self, row: Row, action: str, fields: dict[str, Any]
-    ) -> tuple[dict[str, Any], list[str]]:
-        """An update's rates (`fields.rates`, else `count` at random): (other fields, item ids)."""
-        if action != "update":
-            return fields, []
-        fields = dict(fields)
-        rates = fields.pop("rates", None)
-        return fields, self._reprice(row) if rates is None else self._set_rates(row, rates)
-
-    def _set_rates(self, row: Row, wanted: Any) -> list[str]:
-        """`fields.rates` `{item_id: rate}`: set these rates, adding items the book lacks."""
-        if not isinstance(wanted, dict) or not all(
-            isinstance(r, int | float) and not isinstance(r, bool) for r in wanted.values()
-        ):
-            raise MutationError(400, "fields.rates must map item ids to numbers")
-        items = self.world.stores["items"]
-        unknown = [str(i) for i in wanted if items.get(str(i)) is None]
-        if unknown:
-            raise MutationError(404, f"no live item with id {', '.join(unknown)}")
-        rates = row.core["rates"]
-        for item_id, rate in wanted.items():
-            pbi = rates[str(item_id)][0] if str(item_id) in rates else self._new_pbi(row)
-            rates[str(item_id)] = [pbi, float(rate)]
-        return [str(i) for i in wanted]
-
-    def _new_pbi(self, row: Row) -> int:
-        taken = {pbi for pbi, _rate in row.core["rates"].values()}
-        n = row.idx * 10**10 + 5 * 10**9 + len(taken)
-        while self.world_id("pricebook_items", n) in taken:
-            n += 1
-        return self.world_id("pricebook_items", n)
 
     def _create(self, entity: str, store: EntityStore, t: int, fields: dict[str, Any]) -> Row:
         idx = store.next_idx
@@ -251,34 +216,6 @@ class Mutator:
         )
         store.add(row)
         return row
-
-    def _new_pricebook(self, rid: str, idx: int, t: int, fields: dict[str, Any]) -> Row:
-        """A book named after a deleted or generated one prices the same items at the same
-        rates (so `Consumer` can be deleted and re-created); any other gets 5 items."""
-        name = str(fields.get("name") or f"Price Book {idx + 1}")
-        known = generated_book(self.world.seed, name, self.world.items)
-        _name, currency, description, decimals = (
-            known[0] if known else (name, "IQD", "Created in the sandbox", 0)
-        )
-        old = self.retired_books.get(name) or (known[1] if known else None)
-        items = self.world.items
-        if old is None:
-            live = [j for j in range(items.books_count) if items.active[j]]
-            picked = sorted(self.rng.sample(live, min(5, len(live))))
-            old = {items.ids[j]: items.rates[j] for j in picked}
-        alive = self.world.stores["items"].get
-        rates = {
-            iid: [self.world_id("pricebook_items", idx * 10**10 + k), rate]
-            for k, (iid, rate) in enumerate(old.items())
-            if alive(iid) is not None
-        }
-        core = {
-            "currency": str(fields.get("currency_code") or currency),
-            "description": description,
-            "decimals": decimals,
-            "rates": rates,
-        }
-        return Row(rid, idx, name, t, t, "", "active", "books", core)
 
     def world_id(self, ent_name: str, n: int) -> int:
         return make_id(self.world.seed, ENT[ent_name], n + 1)

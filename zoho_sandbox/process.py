@@ -153,8 +153,13 @@ class SandboxProcess:
         count: int | None = None,
         ids: list[str] | None = None,
         fields: dict[str, Any] | None = None,
+        same_second: bool = False,
     ) -> dict[str, Any]:
+        """`same_second=True`: the stamp does not advance (the previous mutation's
+        `last_modified_time`)."""
         body: dict[str, Any] = {"entity": entity, "action": action}
+        if same_second:
+            body["same_second"] = True
         if count is not None:
             body["count"] = count
         if ids is not None:
@@ -177,9 +182,23 @@ class SandboxProcess:
     def webhooks(self, **kw: Any) -> dict[str, Any]:
         """`webhooks(body="jsonstring", id_only=True, method="PUT", signing="raw",
         event_in="header", route_param=False, params={"k": "v"}, repeat_rate=0.2,
-        reorder_ms=500, drop_rate=0.1, seed=1, off=["items", "stock"])`; no arguments
+        reorder_ms=500, drop_rate=0.1, seed=1, off=["items", "stock"], partial=["phone"],
+        order="reverse", hold=3)`; no arguments
         restores well-behaved deliveries (JSON, POST, Zoho's signature, ?event=&route=)."""
         return self._post("/_sandbox/webhooks", kw)
+
+    def flush_webhooks(self) -> int:
+        """Send the deliveries held by `webhooks(order="reverse"|"shuffle")` now."""
+        return self._post("/_sandbox/webhooks/flush", {})["released"]
+
+    def clock(self, **kw: Any) -> dict[str, Any]:
+        """`clock(skew=3600)`, `clock(now=time.time() + 60)` or
+        `clock(time_zone="America/New_York")`; no arguments reads it."""
+        if not kw:
+            resp = self._client.get("/_sandbox/clock")
+            resp.raise_for_status()
+            return resp.json()["clock"]
+        return self._post("/_sandbox/clock", kw)["clock"]
 
     def stats(self) -> dict[str, Any]:
         resp = self._client.get("/_sandbox/stats")

@@ -4,8 +4,9 @@ Each is shaped and signed as a Zoho webhook form configures it (`deliveries.py`:
 type, `event` and `route` query parameters, the facts file's signature).
 
 Like Zoho under load, deliveries can be made to misbehave (CLI flags or
-`POST /_sandbox/webhooks`): id-only bodies, repeats, random delays that reorder them, drops,
-and no webhooks at all for chosen entities (a workflow rule switched off, or never made).
+`POST /_sandbox/webhooks`): id-only or partial bodies, repeats, random delays that reorder
+them, drops, deliveries held in batches and sent reversed or shuffled, and no webhooks at all
+for chosen entities (a workflow rule switched off, or never made).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+from collections.abc import Coroutine
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -33,6 +35,8 @@ ROUTES = {
 SIGNATURE_HEADER = deliveries.SIGNATURE_HEADER
 MAX_IN_FLIGHT = 16
 BODIES = deliveries.BODIES
+ORDERS = ("sent", "reverse", "shuffle")
+Held = tuple[str, deliveries.Request, float]  # url, request, delay
 
 
 class WebhookPolicyError(ValueError):
@@ -45,6 +49,8 @@ class DeliveryPolicy:
 
     body: str = "json"  # json | jsonstring | fields (full | id_only: the old names, as json)
     id_only: bool = False  # an entity-parameter body carrying just the id
+    partial: bool = False  # a custom body: id, last_modified_time and a few fields
+    partial_fields: tuple[str, ...] = ()  # those few fields (default: name or number, status)
     method: str = "POST"  # POST | PUT | DELETE
     signing: str = "zoho"  # zoho (query + form fields + JSON, sorted) | raw (the body alone)
     event_in: str = "query"  # query: ?event=…; header: X-ZOHO-Event: item.edited
@@ -55,6 +61,10 @@ class DeliveryPolicy:
     drop_rate: float = 0.0  # share never sent at all
     seed: int = 0
     off: tuple[str, ...] = ()  # entities (ROUTES keys) whose changes fire nothing
+    # sent: each delivery leaves when its change is made; reverse | shuffle (seeded): held
+    # until `hold` wait (0: until POST /_sandbox/webhooks/flush), then sent one after another
+    order: str = "sent"
+    hold: int = 0
 
     @staticmethod
     def _off(value: Any) -> tuple[str, ...]:
@@ -84,9 +94,17 @@ class DeliveryPolicy:
                 drop_rate=float(body.get("drop_rate", 0.0)),
                 seed=int(body.get("seed", 0)),
                 off=off,
+                order=str(body.get("order", "sent")),
+                hold=int(body.get("hold", 0)),
             )
         except (TypeError, ValueError) as exc:
-            raise WebhookPolicyError("rates must be numbers, reorder_ms and seed integers") from exc
+            raise WebhookPolicyError(
+                "rates must be numbers, reorder_ms, seed and hold integers"
+            ) from exc
+        if policy.order not in ORDERS:
+            raise WebhookPolicyError(f"order must be one of {', '.join(ORDERS)}")
+        if policy.hold < 0:
+            raise WebhookPolicyError("hold must not be negative")
         rates = (policy.repeat_rate, policy.drop_rate)
         if not all(math.isfinite(r) and 0 <= r <= 1 for r in rates):
             raise WebhookPolicyError("repeat_rate and drop_rate must be within 0..1")
@@ -100,6 +118,7 @@ class DeliveryPolicy:
             {
                 "body": cfg.webhook_body,
                 "id_only": cfg.webhook_id_only,
+                "partial": cfg.webhook_partial_fields or cfg.webhook_partial,
                 "method": cfg.webhook_method,
                 "signing": cfg.webhook_signing,
                 "event_in": cfg.webhook_event_in,
@@ -110,6 +129,8 @@ class DeliveryPolicy:
                 "drop_rate": cfg.webhook_drop_rate,
                 "seed": cfg.webhook_seed,
                 "off": cfg.webhooks_off,
+                "order": cfg.webhook_order,
+                "hold": cfg.webhook_hold,
             }
         )
 
@@ -121,15 +142,19 @@ class WebhookSender:
         self.retries = cfg.webhook_retries
         self.backoff = cfg.webhook_backoff
         self.tasks: set[asyncio.Task] = set()
+        self.held: list[Held] = []
         self._client: httpx.AsyncClient | None = None
         self.start_policy = DeliveryPolicy.from_config(cfg)
         self.configure(self.start_policy)
         self.reset_counters()
 
     def configure(self, policy: DeliveryPolicy) -> None:
-        """Replace the delivery policy; the RNG restarts so a seed replays the same draws."""
+        """Replace the delivery policy; the RNG restarts so a seed replays the same draws.
+        Deliveries held under the old policy leave now, in its order."""
+        self.flush()
         self.policy = policy
         self.rng = random.Random(policy.seed)
+        self.order_rng = random.Random(f"{policy.seed}:order")
 
     def reset_counters(self) -> None:
         self.delivered = self.failed = self.attempts = 0
@@ -154,13 +179,37 @@ class WebhookSender:
             return
         copies = 2 if repeated else 1
         self.repeated += copies - 1
+        url = request.url(f"{self.url}/{route}")
         for delay in delays[:copies]:
             self.delayed += 1 if delay > 0 else 0
-            task = asyncio.get_running_loop().create_task(
-                self._deliver(request.url(f"{self.url}/{route}"), request, delay)
-            )
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            if policy.order != "sent":
+                self.held.append((url, request, delay))
+            else:
+                self._spawn(self._deliver(url, request, delay))
+        if policy.hold and len(self.held) >= policy.hold:
+            self.flush()
+
+    def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(job)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def flush(self) -> int:
+        """Send the held deliveries in the policy's order (reversed, or shuffled by the
+        seed), one after another: each waits until the one before is answered or given up."""
+        batch, self.held = self.held, []
+        if not batch:
+            return 0
+        if self.policy.order == "reverse":
+            batch.reverse()
+        elif self.policy.order == "shuffle":
+            self.order_rng.shuffle(batch)
+        self._spawn(self._deliver_in_turn(batch))
+        return len(batch)
+
+    async def _deliver_in_turn(self, batch: list[Held]) -> None:
+        for url, request, delay in batch:
+            await self._deliver(url, request, delay)
 
     async def _deliver(self, url: str, req: deliveries.Request, delay: float = 0.0) -> None:
         if delay:
@@ -190,6 +239,7 @@ class WebhookSender:
         return len(self.tasks)
 
     def cancel_all(self) -> None:
+        self.held.clear()
         for task in list(self.tasks):
             task.cancel()
         self.tasks.clear()
@@ -206,6 +256,7 @@ class WebhookSender:
             "failed": self.failed,
             "attempts": self.attempts,
             "pending": self.pending(),
+            "held": len(self.held),
             "repeated": self.repeated,
             "dropped": self.dropped,
             "delayed": self.delayed,

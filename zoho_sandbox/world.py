@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import clock
 from .clock import make_id
 from .config import SandboxConfig
 from .gen_contacts import contact_summary, generate_contacts, render_contact
@@ -30,7 +31,6 @@ class World:
         seed = self.seed = cfg.seed
         self.locations = cfg.inventory_mode == "locations"
         self.honour_offset = cfg.filter_offset == "honoured"
-        self.time_zone = cfg.time_zone
         pricebook_ids = self.pricebook_ids = (
             str(make_id(seed, ENT["pricebooks"], 1)),
             str(make_id(seed, ENT["pricebooks"], 2)),
@@ -53,6 +53,12 @@ class World:
         for entity in DOCUMENTS:
             rows[entity] = generate_docs(seed, KINDS[entity], sizes[entity], self.contacts)
         self.stores = {e: EntityStore(rows[e], SPECS[e].filters) for e in ENTITIES}
+
+    @property
+    def time_zone(self) -> str:
+        """The organisation's zone as `GET /organizations` reports it (it may change at run
+        time: `POST /_sandbox/clock`)."""
+        return clock.TZ_NAME
 
     # -- Books shapes -------------------------------------------------------------------
     def detail(self, entity: str, row: Row) -> dict[str, Any]:

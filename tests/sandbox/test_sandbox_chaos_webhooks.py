@@ -128,6 +128,8 @@ def test_empty_body_restores_good_deliveries(sb: SandboxProcess, receiver: Sink)
     assert policy == {
         "body": "json",
         "id_only": False,
+        "partial": False,
+        "partial_fields": [],
         "method": "POST",
         "signing": "zoho",
         "event_in": "query",
@@ -138,6 +140,8 @@ def test_empty_body_restores_good_deliveries(sb: SandboxProcess, receiver: Sink)
         "drop_rate": 0.0,
         "seed": 0,
         "off": [],
+        "order": "sent",
+        "hold": 0,
     }
     sb.mutate("invoices", "update")
     _settled(sb)
