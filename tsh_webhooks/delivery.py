@@ -39,6 +39,8 @@ MAX_ID_LENGTH = 32  # tds_inbox_events.entity_id
 VERSION_FIELD = "last_modified_time"
 # Marks the event_id of a delivery without a version (tds_inbox_events.event_id is 64 long).
 ID_ONLY_PREFIX = "id-only:"
+# A versioned event_id is the first half of its content key, then its predecessor marker.
+CONTENT_CHARS = 32
 # Where an entity-parameter (form fields) body keeps its fields beside the id.
 ENTITY_PARAMETERS = "entity_parameters"
 ROUTES_BY_KEY = Counter(e.record_key for e in BY_ROUTE.values())
@@ -220,16 +222,15 @@ def record_version(payload: dict[str, Any], entity: Entity) -> str | None:
 
 
 def event_id(route: str, event: str, entity_id: str, version: str | None, body: bytes = b"") -> str:
-    """The inbox's unique `event_id`: a dedupe key when the record says which version it is.
+    """What the delivery says: the content key `inbox` chains into the stored `event_id`.
 
     With a version, sha256 of route, record id, event, `last_modified_time` and the body: a
-    redelivery or a repeat of the same change maps to the same key, a new edit moves the
-    version and the key. The body is part of it because Zoho stamps whole seconds: two edits
-    within one second share a version, and only their bytes tell them apart. The route is
-    part of it because products and stock both carry an `item` and mean different work.
-    Without a version two deliveries cannot be told apart from two edits, so each gets a key
-    of its own (`ID_ONLY_PREFIX` marks it); `inbox` coalesces it into a still-pending event
-    of the same record instead.
+    redelivery or a repeat of the same change maps to the same key. The body is part of it
+    because Zoho stamps whole seconds, and stock moves or rate edits may not move the time at
+    all: only the bytes tell such edits apart. The route is part of it because products and
+    stock both carry an `item` and mean different work. Without a version two deliveries
+    cannot be told apart from two edits, so each gets a key of its own (`ID_ONLY_PREFIX`
+    marks it); `inbox` coalesces it into a still-pending event of the same record instead.
     """
     if version is None:
         return ID_ONLY_PREFIX + uuid.uuid4().hex
@@ -237,3 +238,27 @@ def event_id(route: str, event: str, entity_id: str, version: str | None, body: 
     digest.update(f"{route}\n{entity_id}\n{event}\n{version}\n".encode())
     digest.update(body)
     return digest.hexdigest()
+
+
+def content_part(key: str) -> str:
+    """The part of a stored `event_id` that says which change it holds (see `chained`)."""
+    return key[:CONTENT_CHARS]
+
+
+def chained(content_key: str, previous: str | None) -> str:
+    """The stored `event_id` of a versioned delivery: its content, then the record's
+    previous delivery.
+
+    Identical bytes are a repeat only when no other delivery of the record came in between:
+    A, B, A (a stock move and its reversal, the time unchanged) is three changes, and the
+    third A must be applied after B. So the key is the content key's first half followed by
+    a digest of the `event_id` of the record's latest delivery before it (none: the empty
+    string). Racing copies see the same latest delivery, so they compute one key and the
+    unique index keeps one; the A after B sees B, so it gets a key of its own. Rows stored
+    before this scheme held the whole content key: their first half still compares equal.
+    md5 is a chaining digest of our own stored ids here, not a security boundary (the body
+    was verified by HMAC); it gives the 32 hex characters the column has room for.
+    PostgreSQL computes the same thing in `inbox._PG_STORE` (`md5(text)` of ASCII ids).
+    """
+    marker = hashlib.md5((previous or "").encode(), usedforsecurity=False).hexdigest()
+    return content_part(content_key) + marker

@@ -1,9 +1,12 @@
 """Writing a delivery: the inbox row and its queue row in one transaction, exactly once.
 
-A delivery that names its version (`last_modified_time`) is deduplicated on the unique
-`event_id`, not on a look-before-insert: `INSERT … ON CONFLICT DO NOTHING` lets concurrent
-copies race safely on both dialects (PostgreSQL makes the losers wait for the winner's
-commit; SQLite's `BEGIN IMMEDIATE` serialises writers).
+A delivery that names its version (`last_modified_time`) is a repeat only of the record's
+latest delivery: the same bytes after another delivery of the record (A, B, A: a stock move
+reversed, the time unchanged) are a change, stored and applied after B. The stored `event_id`
+chains the content to that latest delivery (`delivery.chained`), so concurrent copies compute
+one key and race on the unique index, not on a look-before-insert: `INSERT … ON CONFLICT DO
+NOTHING` is safe on both dialects (PostgreSQL makes the losers wait for the winner's commit;
+SQLite's `BEGIN IMMEDIATE` serialises writers).
 
 An id-only delivery cannot be told apart from a new edit, so it is never dropped: it joins
 an event of the same record (entity, id, event) that is still `pending`, id-only too, and
@@ -29,7 +32,14 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from tsh_db.queue import PENDING
 from tsh_db.schema import tds_inbox_events, tds_sync_queue
 from tsh_db.types import JSONType, UTCDateTime
-from tsh_webhooks.delivery import ID_ONLY_PREFIX, Delivery, Rejected
+from tsh_webhooks.delivery import (
+    CONTENT_CHARS,
+    ID_ONLY_PREFIX,
+    Delivery,
+    Rejected,
+    chained,
+    content_part,
+)
 from tsh_webhooks.models import DeliveryResult
 
 log = logging.getLogger(__name__)
@@ -68,31 +78,48 @@ def store(engine: Engine, delivery: Delivery, retry_after: int) -> DeliveryResul
     return result
 
 
-# PostgreSQL: both rows in one statement, one round trip instead of two. It is the receiver's
-# hot path (bench/webhook_ingest.py): a text() clause is compiled once and cached, whereas
-# SQLAlchemy does not cache the compiled ON CONFLICT insert and rebuilt it on every delivery.
+# PostgreSQL: the dedupe check and both rows in one statement, one round trip. It is the
+# receiver's hot path (bench/webhook_ingest.py): a text() clause is compiled once and cached,
+# whereas SQLAlchemy does not cache the compiled ON CONFLICT insert. `latest` is the record's
+# latest delivery; the insert happens unless that one holds the same content, under the key
+# `delivery.chained` computes (content half, then md5 of the latest event_id). Racing copies
+# compute one key: the unique index makes the losers wait for the winner and insert nothing.
 _PG_STORE = text(
     """
-    WITH inbox AS (
+    WITH latest AS (
+        SELECT event_id FROM tds_inbox_events
+        WHERE entity_type = :entity_type AND entity_id = :entity_id
+        ORDER BY id DESC LIMIT 1
+    ), fresh AS (
+        SELECT :content || md5(coalesce((SELECT event_id FROM latest), '')) AS event_id
+        WHERE NOT EXISTS (SELECT 1 FROM latest WHERE left(event_id, :content_chars) = :content)
+    ), inbox AS (
         INSERT INTO tds_inbox_events
             (event_id, source_type, entity_type, entity_id, event_type, raw_payload,
              received_at, status)
-        VALUES (:event_id, 'zoho', :entity_type, :entity_id, :event_type, :raw_payload,
-                :received_at, :status)
+        SELECT event_id, 'zoho', :entity_type, :entity_id, :event_type,
+               CAST(:raw_payload AS jsonb), :received_at, :status
+        FROM fresh
         ON CONFLICT (event_id) DO NOTHING
-        RETURNING id
+        RETURNING id, event_id
+    ), queue AS (
+        INSERT INTO tds_sync_queue
+            (inbox_event_id, entity_type, zoho_entity_id, event_type, priority, status,
+             queued_at, next_attempt_at)
+        SELECT id, :entity_type, :entity_id, :event_type, :priority, :status, :received_at,
+               :received_at
+        FROM inbox
+        RETURNING inbox_event_id, id
     )
-    INSERT INTO tds_sync_queue
-        (inbox_event_id, entity_type, zoho_entity_id, event_type, priority, status,
-         queued_at, next_attempt_at)
-    SELECT id, :entity_type, :entity_id, :event_type, :priority, :status, :received_at,
-           :received_at
-    FROM inbox
-    RETURNING inbox_event_id, id
+    SELECT (SELECT event_id FROM latest), inbox.event_id, inbox.id, queue.id
+    FROM (SELECT 1) AS one LEFT JOIN inbox ON true LEFT JOIN queue ON true
     """
 ).bindparams(
     bindparam("raw_payload", type_=JSONType), bindparam("received_at", type_=UTCDateTime())
 )
+
+# (the record's latest event_id before this delivery, the stored event_id, inbox id, queue id)
+Stored = tuple[str | None, str | None, int | None, int | None]
 
 
 def _insert(conn: Connection, d: Delivery) -> DeliveryResult:
@@ -102,7 +129,8 @@ def _insert(conn: Connection, d: Delivery) -> DeliveryResult:
         if pending is not None:
             return DeliveryResult(status="coalesced", **answer, **pending)
     values = {
-        "event_id": d.event_id,
+        "content": content_part(d.event_id),
+        "content_chars": CONTENT_CHARS,
         "entity_type": d.entity.name,
         "entity_id": d.entity_id,
         "event_type": d.event,
@@ -111,31 +139,47 @@ def _insert(conn: Connection, d: Delivery) -> DeliveryResult:
         "status": PENDING,
         "priority": DEFAULT_PRIORITY,
     }
-    rows = (
-        _insert_pg(conn, values)
-        if conn.dialect.name == "postgresql"
-        else _insert_rows(conn, values)
-    )
-    if rows is None:
-        earlier = _earlier(conn, d.event_id)
-        return DeliveryResult(status="duplicate", event_id=d.event_id, **answer, **earlier)
-    inbox_id, queue_id = rows
+    # An id-only key is random: it never equals the latest delivery's, so it is always stored.
+    if conn.dialect.name == "postgresql":
+        latest, stored, inbox_id, queue_id = conn.execute(_PG_STORE, values).one()
+    else:
+        latest, stored, inbox_id, queue_id = _store_sqlite(conn, values)
+    if inbox_id is None:
+        # A repeat of the latest delivery, or a racing copy that computed the same key.
+        repeat = latest is not None and content_part(latest) == values["content"]
+        key = latest if latest is not None and repeat else chained(d.event_id, latest)
+        earlier = _earlier(conn, key)
+        return DeliveryResult(status="duplicate", event_id=key, **answer, **earlier)
     return DeliveryResult(
-        status="queued", event_id=d.event_id, inbox_id=inbox_id, queue_id=queue_id, **answer
+        status="queued", event_id=stored, inbox_id=inbox_id, queue_id=queue_id, **answer
     )
 
 
-def _insert_pg(conn: Connection, values: dict[str, Any]) -> tuple[int, int] | None:
-    row = conn.execute(_PG_STORE, values).first()
-    return None if row is None else (row[0], row[1])
+def _store_sqlite(conn: Connection, values: dict[str, Any]) -> Stored:
+    """SQLite: the same as `_PG_STORE` in two steps; `BEGIN IMMEDIATE` serialises writers,
+    so nothing is stored between the look at the latest delivery and the insert."""
+    latest = conn.execute(
+        select(tds_inbox_events.c.event_id)
+        .where(
+            tds_inbox_events.c.entity_type == values["entity_type"],
+            tds_inbox_events.c.entity_id == values["entity_id"],
+        )
+        .order_by(tds_inbox_events.c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if latest is not None and content_part(latest) == values["content"]:
+        return latest, None, None, None
+    return (latest, *_insert_rows(conn, values, chained(values["content"], latest)))
 
 
-def _insert_rows(conn: Connection, v: dict[str, Any]) -> tuple[int, int] | None:
-    """The inbox row, unless its event_id is stored already, then its queue row."""
+def _insert_rows(
+    conn: Connection, v: dict[str, Any], key: str
+) -> tuple[str | None, int | None, int | None]:
+    """The inbox row under `key`, unless that key is stored already, then its queue row."""
     inbox_id = conn.execute(
         sqlite.insert(tds_inbox_events)
         .values(
-            event_id=v["event_id"], source_type="zoho", entity_type=v["entity_type"],
+            event_id=key, source_type="zoho", entity_type=v["entity_type"],
             entity_id=v["entity_id"], event_type=v["event_type"],
             raw_payload=v["raw_payload"], received_at=v["received_at"], status=v["status"],
         )
@@ -143,7 +187,7 @@ def _insert_rows(conn: Connection, v: dict[str, Any]) -> tuple[int, int] | None:
         .returning(tds_inbox_events.c.id)
     ).scalar_one_or_none()  # fmt: skip
     if inbox_id is None:
-        return None
+        return None, None, None
     queue_id = conn.execute(
         tds_sync_queue.insert()
         .values(
@@ -153,7 +197,7 @@ def _insert_rows(conn: Connection, v: dict[str, Any]) -> tuple[int, int] | None:
         )
         .returning(tds_sync_queue.c.id)
     ).scalar_one()  # fmt: skip
-    return inbox_id, queue_id
+    return key, inbox_id, queue_id
 
 
 def _pending_id_only(conn: Connection, d: Delivery) -> dict[str, Any] | None:
