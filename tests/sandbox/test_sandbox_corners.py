@@ -12,7 +12,9 @@ import httpx
 import pytest
 
 from tests.sandbox.sandbox_helpers import SMALL, Sink, Zoho, wait_for, zoho_signed
+from zoho_sandbox.__main__ import parse_args
 from zoho_sandbox.process import SandboxProcess
+from zoho_sandbox.webhooks import DeliveryPolicy
 
 SECRET = "cornerSecret123"
 PHONES = ("+964 7700000001", "+964 7700000002", "+964 7700000003")
@@ -212,3 +214,14 @@ def test_stock_set_per_warehouse_and_refusals(sb: SandboxProcess) -> None:
             "entity": "stock", "action": "update", "ids": [item["item_id"]], "fields": fields,
         })  # fmt: skip
         assert resp.status_code == 400, fields
+
+
+def test_start_up_flags_set_partial_bodies_and_held_order() -> None:
+    _args, cfg = parse_args(["--webhook-partial-fields", "phone,contact_name",
+                             "--webhook-order", "reverse", "--webhook-hold", "3"])  # fmt: skip
+    policy = DeliveryPolicy.from_config(cfg)
+    assert policy.partial and policy.partial_fields == ("phone", "contact_name")
+    assert (policy.order, policy.hold) == ("reverse", 3)
+    assert DeliveryPolicy.from_config(parse_args(["--webhook-partial"])[1]).partial_fields == ()
+    with pytest.raises(SystemExit):
+        parse_args(["--webhook-partial", "--webhook-id-only"])
