@@ -3,10 +3,12 @@
 Zoho never lists deletions, and a full listing is no proof of one: Zoho pages by offset, so a
 delete while the listing runs shifts every later record up a place and one live record is
 never seen; an empty or truncated answer would make a whole table look deleted. A row missing
-from a full listing is therefore asked for by id: a 404 (code 1002) tombstones it, an answer
-repairs it through the write path. Entities Zoho serves no record endpoint for (warehouses,
-one unpaged call) are listed a second time instead. Before any of that, a refresh that would
-delete more than `ZOHO_MAX_DELETE_SHARE` of an entity deletes nothing and fails.
+from a full listing is therefore asked for by id: a confirmed 404 (code 1002: for items from
+both Books and Inventory, for other records twice, `ZOHO_DELETE_CONFIRM_SECONDS` apart; see
+`zoho.catalog`) tombstones it, an answer repairs it through the write path. Entities Zoho
+serves no record endpoint for (warehouses, one unpaged call) are listed a second time instead.
+Before any of that, a refresh that would delete more than `ZOHO_MAX_DELETE_SHARE` of an
+entity deletes nothing and fails.
 """
 
 from __future__ import annotations
