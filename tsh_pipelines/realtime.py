@@ -103,8 +103,10 @@ def _apply_one(
     if taken is None:
         return "lost_claim"  # the claim expired before this run got here; another has it
     try:
+        # queued_at is when the delivery arrived: its receipt stamp, for a retry too
         result = apply_event(client, engine, taken["entity_type"], taken["zoho_entity_id"],
-                             taken["event_type"], taken["raw_payload"])  # fmt: skip
+                             taken["event_type"], taken["raw_payload"],
+                             taken["queued_at"])  # fmt: skip
     except Exception as exc:  # every failure is settled on its row, never lost
         error = f"{type(exc).__name__}: {exc}"
         if zoho_unavailable(exc):

@@ -7,6 +7,7 @@ read on every request, `version_ttl_ms=0`), not just the table.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +25,15 @@ from tsh_pipelines.sync.products import stock_values, write_stock
 
 DETAIL = "/api/consumer/products/"
 LATER = "2026-06-02T10:00:00+0300"  # newer than anything seeded
-NO_ZOHO: Any = None  # full payloads: the event path never asks Zoho
+EARLIER = "2025-01-02T10:00:00+0300"
+class _NoZoho:
+    """Full payloads: the event path never asks Zoho; a delete reads only its clock."""
+
+    def now(self) -> datetime:
+        return utcnow()
+
+
+NO_ZOHO: Any = _NoZoho()
 
 
 @pytest.fixture
@@ -37,7 +46,8 @@ def consumer_book(rates: dict[str, str]) -> dict:
     items = [{"item_id": i, "pricebook_item_id": f"9{n}", "pricebook_rate": r}
              for n, (i, r) in enumerate(rates.items())]  # fmt: skip
     return {"pricebook": {"pricebook_id": CONSUMER, "name": "Consumer", "currency_code": "IQD",
-                          "status": "active", "last_modified_time": LATER,
+                          "status": "active", "pricebook_type": "per_item",
+                          "created_time": EARLIER, "last_modified_time": LATER,
                           "pricebook_items": items}}  # fmt: skip
 
 
@@ -90,7 +100,8 @@ def test_a_delete_webhook_removes_the_product(catalogue_url: str, api: AppClient
 
 def test_a_product_edit_webhook_renames_and_refiles_it(catalogue_url: str, api: AppClient) -> None:
     item = {"item_id": pid(4), "name": "Bath Towel Deluxe", "sku": "TSH-TWL_100",
-            "status": "active", "category_name": "Bath", "rate": 1,
+            "status": "active", "category_name": "Bath", "rate": 1, "purchase_rate": 1,
+            "brand": "", "unit": "pcs", "description": "", "created_time": EARLIER,
             "last_modified_time": LATER}  # fmt: skip
     apply_event(NO_ZOHO, get_engine(catalogue_url), "products", pid(4), "edited", {"item": item})
     towel = api.get(DETAIL + pid(4)).json()

@@ -51,6 +51,10 @@ def replicated_columns() -> list[Column]:
         Column("raw", JSONType),
         Column("synced_at", UTCDateTime, nullable=False),
         Column("deleted_at", UTCDateTime),
+        # How the stored version reached us: `read` (a listing or a fetch by id, stamped when
+        # Zoho answered) or `webhook` (stamped when the delivery arrived). Two bodies of one
+        # version from different ways cannot be ordered by their stamps: see tsh_db.writes.
+        Column("received_via", String(8)),
     ]
 
 

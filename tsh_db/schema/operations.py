@@ -127,6 +127,9 @@ zoho_rate_limits = Table(
     # When Zoho resets the daily counter: its X-Rate-Limit-Reset, else the organisation's
     # next midnight. Zoho counts the organisation's day, not UTC's.
     Column("resets_at", UTCDateTime),
+    # Zoho's clock less ours, from the Date header of its latest answer: every process
+    # stamps tombstones on Zoho's clock, even one that has not called Zoho yet.
+    Column("clock_skew_seconds", Float),
 )
 
 zoho_organizations = Table(

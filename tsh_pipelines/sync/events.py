@@ -4,14 +4,17 @@ Created and edited events write the record from the payload when it carries the 
 else fetch it by id (items: Books first; a 404 means it was deleted since). Every write goes
 through the one write path, so an event older than the stored row never overwrites it and
 an older edit delivered after a delete never revives the row: Zoho reorders and repeats
-deliveries. Deleted events tombstone. `stock` events update stock totals and per-warehouse
-stock; `prices` events update the price list and its per-item prices.
+deliveries. Deleted events tombstone, on every route, ids never seen included. `stock`
+events update stock totals and per-warehouse stock; `prices` events update the price list and
+its per-item prices. A payload is applied as it is only when it carries the whole record;
+its receipt stamp is when the delivery arrived, so events of one record apply in that order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -19,11 +22,12 @@ from sqlalchemy.engine import Engine
 
 from tsh_db.schema import products
 from tsh_db.types import utcnow
+from tsh_db.writes import READ, WEBHOOK
 from tsh_pipelines.entities import BOOKS, BY_NAME, Entity
 from tsh_pipelines.sync.mapping import month_of
 from tsh_pipelines.sync.prices import apply_price_book
 from tsh_pipelines.sync.products import PRODUCTS, stock_values, write_stock
-from tsh_pipelines.sync.records import delete_records, has_line_items, write_record
+from tsh_pipelines.sync.records import AMBIGUOUS, delete_records, has_line_items, write_record
 from tsh_pipelines.sync.state import SyncTotals
 from tsh_pipelines.sync.stock import store_warehouse_stock
 from tsh_pipelines.sync.tables import table_of
@@ -43,44 +47,69 @@ class Applied:
 
 
 def apply_event(
-    client: ZohoClient, engine: Engine, entity_name: str, zoho_id: str, event: str, payload: Any
+    client: ZohoClient,
+    engine: Engine,
+    entity_name: str,
+    zoho_id: str,
+    event: str,
+    payload: Any,
+    received_at: datetime | None = None,
 ) -> Applied:
+    """Apply one event; `received_at` is when its delivery arrived, its receipt stamp."""
     entity = BY_NAME[entity_name]
     record = (payload or {}).get(entity.record_key) if isinstance(payload, Mapping) else None
+    if event == "deleted":  # on every route: a delete on the stock route deletes the item
+        return _delete(client, engine, _records_of(entity), zoho_id)
     if entity.name == "product_warehouse_stock":
         return _apply_stock(client, engine, zoho_id, record)
-    if event == "deleted":
-        return _delete(engine, entity, zoho_id)
-    source = BOOKS
-    if not _is_full(entity, record):
+    if _is_full(entity, record):
+        source, via, stamp = BOOKS, WEBHOOK, received_at
+    else:
         found = unless_gone(lambda: fetch_record(client, entity, zoho_id))
         if found is None:  # deleted since: Zoho's 404 confirms it
-            return _delete(engine, entity, zoho_id)
-        record, source = found
+            return _delete(client, engine, entity, zoho_id)
+        (record, source), via, stamp = found, READ, None
     if entity.name == "price_lists":
         prices = SyncTotals("product_prices", "webhook")
         outcome = apply_price_book(engine, dict(record), prices)  # type: ignore[arg-type]
         return Applied(entity.name, zoho_id, outcome, ["price_lists", "product_prices"])
-    outcome, row = write_record(engine, entity, record, source)  # type: ignore[arg-type]
+    outcome, row = write_record(engine, entity, record, source, received_at=stamp, via=via)  # type: ignore[arg-type]
+    if outcome == AMBIGUOUS:
+        # A read and this delivery carry one version with different bodies: Zoho decides.
+        found = unless_gone(lambda: fetch_record(client, entity, zoho_id))
+        if found is None:
+            return _delete(client, engine, entity, zoho_id)
+        record = found[0]
+        outcome, row = write_record(engine, entity, *found)
     assets = [entity.name]
     if entity.line_items_table and has_line_items(entity, record):  # type: ignore[arg-type]
         assets.append(entity.line_items_table)
     return Applied(entity.name, zoho_id, outcome, assets, month_of(row.get("date")))
 
 
+def _records_of(entity: Entity) -> Entity:
+    """The entity whose records a route's ids name: the stock route's are products."""
+    return PRODUCTS if entity.name == "product_warehouse_stock" else entity
+
+
 def _is_full(entity: Entity, record: Any) -> bool:
-    """A payload we can trust as the whole record: its cursor, and line items if it has any."""
+    """A payload we can trust as the whole record: its cursor, every field we map (a workflow
+    rule's custom body may carry only some, which must not blank the others), and line items
+    if it has any. Custom-field paths (`custom_field_hash.…`) may be absent from a real one."""
     if not isinstance(record, Mapping) or not record.get("last_modified_time"):
+        return False
+    if any(path not in record for path in entity.fields.values() if "." not in path):
         return False
     if entity.name == "price_lists":
         return isinstance(record.get("pricebook_items"), list)
     return not entity.line_items_table or isinstance(record.get("line_items"), list)
 
 
-def _delete(engine: Engine, entity: Entity, zoho_id: str) -> Applied:
-    table = table_of(entity)
+def _delete(client: ZohoClient, engine: Engine, entity: Entity, zoho_id: str) -> Applied:
+    """Tombstone on Zoho's clock: an edit Zoho stamped just before the delete stays dead."""
+    table, at = table_of(entity), client.now()  # before the write lock: it may read the skew
     with engine.begin() as conn:
-        done = delete_records(conn, entity, [zoho_id], utcnow())
+        done = delete_records(conn, entity, [zoho_id], at)
         date = conn.scalar(select(table.c.date).where(table.c.zoho_id == zoho_id)) if (
             entity.partitioned) else None  # fmt: skip
     return Applied(entity.name, zoho_id, "soft_deleted" if done else "unchanged", [entity.name],
@@ -92,7 +121,7 @@ def _apply_stock(client: ZohoClient, engine: Engine, zoho_id: str, record: Any) 
     if not isinstance(record, Mapping) or "warehouses" not in record and "locations" not in record:
         record = unless_gone(lambda: inventory_item(client, zoho_id))
         if record is None:
-            return _delete(engine, PRODUCTS, zoho_id)
+            return _delete(client, engine, PRODUCTS, zoho_id)
     now = utcnow()
     values = stock_values(dict(record), now)
     with engine.connect() as conn:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from tsh_db.dialect import bulk_load
 from tsh_db.schema import product_prices
 from tsh_db.types import utcnow
-from tsh_db.writes import VERSION, WriteResult, tombstone, write_rows
+from tsh_db.writes import READ, VERSION, WEBHOOK, WriteResult, tombstone, write_rows
 from tsh_pipelines.entities import Entity
 from tsh_pipelines.sync.catalog import refresh_written
 from tsh_pipelines.sync.codes import assign_codes, free_codes
@@ -24,6 +24,8 @@ from tsh_pipelines.sync.mapping import line_item_rows, product_row, to_row
 from tsh_pipelines.sync.tables import line_items_table_of, table_of
 
 UPSERTED, STALE, UNCHANGED = "upserted", "stale", "unchanged"
+# Written, but a read and a webhook disagree on one version: fetch the record to settle it.
+AMBIGUOUS = "ambiguous"
 
 
 def row_of(entity: Entity, record: Mapping, source: str, received_at: datetime) -> dict:
@@ -41,6 +43,7 @@ def write_page(
     entity: Entity,
     rows: list[dict],
     details: Mapping[str, Mapping],
+    via: str = READ,
 ) -> tuple[WriteResult, int]:
     """Write rows; replace the line items of those whose detail was read. (result, items)."""
     insert_only: tuple[str, ...] = ()
@@ -51,7 +54,7 @@ def write_page(
         for row in rows:
             if row["zoho_id"] in details:
                 row["details_modified_time"] = row[VERSION]
-    result = write_rows(conn, table_of(entity), rows, insert_only=insert_only)
+    result = write_rows(conn, table_of(entity), rows, insert_only=insert_only, via=via)
     refresh_written(conn, entity.name, [r["zoho_id"] for r in rows])
     items = 0
     if entity.line_items_table:
@@ -82,19 +85,26 @@ def write_record(
     record: Mapping,
     source: str,
     children: Callable[[Connection, dict], None] | None = None,
+    *,
+    received_at: datetime | None = None,
+    via: str = READ,
 ) -> tuple[str, dict]:
     """One full record (a webhook payload, a fetch by id): (outcome, the row as written).
 
+    `received_at` is the receipt stamp: when a webhook delivery arrived (so events of one
+    record applied out of arrival order lose to the later one), else now, as Zoho answered.
     `children` writes what hangs off the record (a price book's prices) in the same
     transaction, only when the record's version is the stored one.
     """
-    row = row_of(entity, record, source, utcnow())
+    row = row_of(entity, record, source, received_at or utcnow())
     details = {row["zoho_id"]: record} if has_line_items(entity, record) else {}
     with engine.begin() as conn:
-        result, _ = write_page(conn, entity, [row], details)
+        result, _ = write_page(conn, entity, [row], details, via)
         current = row["zoho_id"] in result.current
         if current and children is not None:
             children(conn, row)
+    if result.ambiguous and via == WEBHOOK:
+        return AMBIGUOUS, row  # a read lost to it is the freshest answer we hold: no loop
     if result.counts.inserted + result.counts.updated:
         return UPSERTED, row
     return (UNCHANGED if current else STALE), row

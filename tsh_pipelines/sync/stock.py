@@ -98,12 +98,13 @@ def _inventory_page(
         key, values = str(record["item_id"]), stock_values(record, received_at)
         old = stored.get(key)
         if old is None or old.source == INVENTORY:
-            extra_rows.append({**product_row(record, INVENTORY, received_at), **values})
-        elif any(values[c] != getattr(old, c) for c in compared):
+            # the item row under the product rule, its stock under the stock rule (below):
+            # a page read before a stock webhook and written after it keeps the newer stock
+            extra_rows.append(product_row(record, INVENTORY, received_at))
+        if old is None or any(values[c] != getattr(old, c) for c in compared):
             stock_rows.append({"zoho_id": key, **values})
     if extra_rows:
-        quiet = ("synced_at", "stock_synced_at")
-        totals.counts += write_rows(conn, products, extra_rows, ignore_for_change=quiet).counts
+        totals.counts += write_rows(conn, products, extra_rows).counts
         refresh_catalog(conn, [r["zoho_id"] for r in extra_rows])
     located = 0
     for record in records:

@@ -135,6 +135,17 @@ class SharedRateLimiter:
         used = self._day(row, utcnow())["day_calls"] if row is not None else 0
         return max(0, self.allowed_today(api) - used)
 
+    def stored_skew(self) -> float | None:
+        """The latest measured skew of Zoho's clock, by any process, on any API."""
+        r = zoho_rate_limits
+        with self.engine.connect() as conn:
+            return conn.scalar(
+                select(r.c.clock_skew_seconds)
+                .where(r.c.clock_skew_seconds.is_not(None))
+                .order_by(r.c.refilled_at.desc())
+                .limit(1)
+            )
+
     def _day(self, row: Any, now: datetime) -> dict[str, Any]:
         """The counter's day as of `now`: the stored one, or a fresh one once it has reset."""
         ended = row.resets_at <= now if row.resets_at is not None else (
@@ -236,9 +247,11 @@ class SharedRateLimiter:
         used_today: int | None = None,
         throttled: float | None = None,
         resets_in: float | None = None,
+        skew: float | None = None,
     ) -> None:
         """Free the slot; follow Zoho's own day counter and reset time; after a code 44, keep
-        every process off the API for `throttled` seconds (Retry-After, or none: 0)."""
+        every process off the API for `throttled` seconds (Retry-After, or none: 0); share
+        the measured `skew` of Zoho's clock."""
         t, r = zoho_api_slots, zoho_rate_limits
         now = utcnow()
         with self.engine.begin() as conn:
@@ -249,7 +262,7 @@ class SharedRateLimiter:
                 .where(t.c.api == grant.api, t.c.slot == grant.slot, t.c.holder == grant.lease)
                 .values(lease_until=None)
             )
-            values: dict[str, Any] = {}
+            values: dict[str, Any] = {} if skew is None else {"clock_skew_seconds": skew}
             if resets_in is not None:
                 resets_at = now + timedelta(seconds=resets_in)
                 values["resets_at"] = resets_at
