@@ -9,7 +9,7 @@ its own start, on Zoho's clock (measured from its `Date` headers), less a safety
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from tsh_db.types import utcnow
@@ -19,6 +19,9 @@ from tsh_pipelines.zoho import ZohoClient
 # Zoho's Date header has whole seconds and a record saved as a page is served may carry that
 # second: the margin covers both, the read-side overlap of the next run adds more.
 SAFETY_MARGIN = timedelta(seconds=5)
+# How finely a cursor window is searched for a change of offset: no zone changes its offset
+# twice within an hour, and an hour-long window is read at both ends.
+OFFSET_STEP = timedelta(hours=1)
 
 
 class Listing:
@@ -59,3 +62,23 @@ class Listing:
             return previous
         earned = min(self.newest, self.cap())
         return earned if previous is None else max(previous, earned)
+
+
+def fall_back_margin(zone: tzinfo, start: datetime, end: datetime) -> timedelta:
+    """How much earlier a cursor at `start` must list when the zone's clocks go back between
+    `start` and `end` (the repeated wall-clock time's length: an hour in Los Angeles).
+
+    Zoho writes and may read a cursor as wall-clock time in the organisation's zone. At a
+    fall-back the hour after the cursor is lived twice, and a wall-clock cursor in it names
+    two instants an hour apart: read as the later one it skips an hour of edits, far more
+    than the two-minute overlap covers. Zero when the window holds no fall-back."""
+    widest = timedelta(0)
+    moment = start
+    offset = start.astimezone(zone).utcoffset()
+    while moment < end:
+        moment = min(moment + OFFSET_STEP, end)
+        after = moment.astimezone(zone).utcoffset()
+        if offset is not None and after is not None and after < offset:
+            widest = max(widest, offset - after)
+        offset = after
+    return widest

@@ -4,7 +4,9 @@ Zoho's listings carry each record's id and `last_modified_time`, 200 a call, so 
 proof that the replica equals Zoho is a listing of everything in scope compared with the live
 rows: **missing** (listed, not live here), **stale** (an older version here), **extra** (live
 here, not listed) and, for documents, **line items** out of date (`details_modified_time`
-behind the record). In repair mode the drifted rows of each page go through the one write
+behind the record, or the listed `total` not the stored one at an equal version: the cheap net
+for line items Zoho might change without moving the document's version, unconfirmed). In
+repair mode the drifted rows of each page go through the one write
 path (`write_page`), details are fetched only for documents whose line items are not of the
 listed version, and extras are asked for by id (`confirm_missing`: a 404 tombstones, an
 answer writes the record back). Report mode classifies and writes nothing (extras are then
@@ -32,9 +34,9 @@ from tsh_db.writes import VERSION
 from tsh_pipelines.entities import Entity
 from tsh_pipelines.sync.deletes import DeleteShareExceeded, confirm_missing, live_ids
 from tsh_pipelines.sync.listing import Listing
-from tsh_pipelines.sync.mapping import to_row
+from tsh_pipelines.sync.mapping import to_decimal, to_row
 from tsh_pipelines.sync.records import delete_records, write_page, write_record
-from tsh_pipelines.sync.replicate import fetch_details, history_start
+from tsh_pipelines.sync.replicate import fetch_details, history_start, same_total
 from tsh_pipelines.sync.tables import table_of
 from tsh_pipelines.zoho import ZohoClient
 from tsh_pipelines.zoho.timefmt import parse_zoho_time
@@ -103,6 +105,7 @@ def stored_state(conn: Connection, entity: Entity, ids: list[str]) -> dict[str, 
     cols = [t.c.zoho_id, t.c[VERSION], t.c.deleted_at]
     if entity.line_items_table:
         cols.append(t.c.details_modified_time)
+        cols.extend([t.c.total] if "total" in t.c else [])
     return {r.zoho_id: r for r in conn.execute(select(*cols).where(t.c.zoho_id.in_(ids)))}
 
 
@@ -116,10 +119,21 @@ def classify(entity: Entity, rows: list[dict], stored: Mapping[str, Any]) -> dic
             behind[zoho_id] = MISSING
         elif listed is not None and (old[1] is None or old[1] < listed):
             behind[zoho_id] = STALE
-        elif entity.line_items_table and old[1] == listed and old.details_modified_time != listed:
+        elif (
+            entity.line_items_table
+            and old[1] == listed
+            and (old.details_modified_time != listed or total_differs(row, old))
+        ):
             behind[zoho_id] = LINE_ITEMS
         # a newer version here was written after the page was read: not drift
     return behind
+
+
+def total_differs(row: Mapping[str, Any], stored: Any) -> bool:
+    """The listed total is not the stored one (a row without a total compares nothing)."""
+    if "total" not in row or "total" not in stored._fields:
+        return False
+    return not same_total(stored.total, row["total"])
 
 
 def reconcile_page(
@@ -137,6 +151,9 @@ def reconcile_page(
     version = entity.fields.get(VERSION)  # warehouses carry none
     lite = [{"zoho_id": z, VERSION: parse_zoho_time(r.get(version)) if version else None}
             for z, r in listed.items()]  # fmt: skip
+    if entity.line_items_table and "total" in entity.fields:
+        for row in lite:
+            row["total"] = to_decimal(listed[row["zoho_id"]].get(entity.fields["total"]))
     with engine.connect() as conn:
         behind = classify(entity, lite, stored_state(conn, entity, list(listed)))
     for kind in (MISSING, STALE, LINE_ITEMS):

@@ -3,7 +3,9 @@
 Modes: `incremental` lists what changed since the watermark (all months: a payment on an old
 invoice is found without re-listing its month); `range` lists the documents dated in a range
 (a backfill); `full_refresh` lists everything in scope and tombstones what Zoho confirms it
-no longer has (`deletes.py`). Each page is committed on its own through the one write path
+no longer has (`deletes.py`). Only a listing of the whole entity moves its watermark: one over
+some months (a ranged full refresh or backfill) says nothing of the documents of the others.
+Each page is committed on its own through the one write path
 (`records.py`), so a killed run keeps its progress and can never overwrite newer rows; the
 watermark moves only after the whole listing is committed, and never past the moment the
 listing started (`listing.py`), so an edit made while it ran is listed again next time.
@@ -14,7 +16,8 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -23,7 +26,7 @@ from sqlalchemy.engine import Engine
 from tsh_db.types import utcnow
 from tsh_pipelines.entities import Entity
 from tsh_pipelines.sync.deletes import confirm_missing
-from tsh_pipelines.sync.listing import Listing
+from tsh_pipelines.sync.listing import Listing, fall_back_margin
 from tsh_pipelines.sync.mapping import month_of, to_row
 from tsh_pipelines.sync.records import UPSERTED, delete_records, write_page, write_record
 from tsh_pipelines.sync.state import SyncTotals, get_watermark, set_watermark
@@ -47,22 +50,57 @@ def history_start() -> date | None:
     return date.fromisoformat(raw) if raw else None
 
 
+def covers_whole(entity: Entity, date_start: date | None, date_end: date | None) -> bool:
+    """Whether a listing over these document dates lists every record of the entity in scope.
+
+    Only such a listing earns an entity-wide watermark: a full refresh of May says nothing of
+    a February invoice edited before it, and a watermark moved past that edit loses it."""
+    if not entity.partitioned:
+        return True  # the dates do not narrow its listing
+    if date_end is not None:
+        return False
+    if date_start is None:
+        return True
+    start = history_start()
+    return start is not None and date_start <= start
+
+
 def list_params(
-    engine: Engine, entity: Entity, mode: str, date_start: date | None, date_end: date | None
+    engine: Engine,
+    entity: Entity,
+    mode: str,
+    date_start: date | None,
+    date_end: date | None,
+    zone: tzinfo | None = None,
 ) -> dict[str, Any]:
+    """The listing's parameters; `zone` (the organisation's) widens a cursor whose window
+    spans a daylight-saving fall-back (`fall_back_margin`)."""
     params: dict[str, Any] = dict(entity.list_params)
     if entity.partitioned and date_start is None:
         date_start = history_start()  # documents before it are outside the replica's scope
     if mode == INCREMENTAL and entity.cursor_field:
         watermark = get_watermark(engine, entity.name)
         if watermark is not None:
+            since = watermark - OVERLAP
+            if zone is not None:
+                since -= fall_back_margin(zone, since, utcnow())
             # a datetime: the client writes it in the organisation's offset
-            params["last_modified_time"] = watermark - OVERLAP
+            params["last_modified_time"] = since
     if date_start and entity.partitioned:
         params["date_start"] = date_start.isoformat()
     if date_end and entity.partitioned:
         params["date_end"] = date_end.isoformat()
     return params
+
+
+def cursor_zone(client: ZohoClient, engine: Engine, entity: Entity, mode: str) -> tzinfo | None:
+    """The organisation's zone when this run will send a cursor, asked before the watermark is
+    read: the daily re-read that finds the zone changed rewinds every watermark
+    (`organization.py`), and the run must list from the rewound one rather than write the old
+    one back at its end. Not asked otherwise, as before (a call when nothing is cached)."""
+    if mode != INCREMENTAL or not entity.cursor_field:
+        return None
+    return client.zone if get_watermark(engine, entity.name) is not None else None
 
 
 def sync_entity(
@@ -81,9 +119,10 @@ def sync_entity(
         # the replica and every comparison with Zoho share one scope
         date_start = history_start()
     table = table_of(entity)
-    previous = get_watermark(engine, entity.name)
+    zone = cursor_zone(client, engine, entity, mode)
+    previous = get_watermark(engine, entity.name)  # after the zone: it may have rewound it
     totals = SyncTotals(entity.name, mode, watermark=previous)
-    params = list_params(engine, entity, mode, date_start, date_end)
+    params = list_params(engine, entity, mode, date_start, date_end, zone)
     seen: set[str] = set()
     listing = Listing(client, entity.api, entity.path, entity.list_key, entity.id_field, params)
     for received_at, records in listing:
@@ -102,7 +141,7 @@ def sync_entity(
         log.info("%s: page %d, %s rows", entity.name, totals.pages, f"{totals.records:,}")
     if mode == FULL_REFRESH:
         confirm_deletes(client, engine, entity, seen, totals, date_start, date_end, log)
-    if mode != RANGE:
+    if mode != RANGE and covers_whole(entity, date_start, date_end):
         totals.watermark = listing.cursor(previous)
         set_watermark(engine, entity.name, totals.watermark, full=mode == FULL_REFRESH)
     return totals
@@ -171,19 +210,11 @@ def fetch_details(
     gone: set[str] = set()
     if not entity.line_items_table:
         return details, gone
+    stored = stored_details(engine, entity, [r["zoho_id"] for r in rows])
     table = table_of(entity)
-    ids = [r["zoho_id"] for r in rows]
-    with engine.connect() as conn:
-        stored = dict(
-            conn.execute(
-                select(table.c.zoho_id, table.c.details_modified_time).where(
-                    table.c.zoho_id.in_(ids)
-                )
-            ).all()
-        )
     for row in rows:
         known = stored.get(row["zoho_id"])
-        if known is None or known != row["zoho_last_modified_time"]:
+        if needs_detail(row, known):
             found = unless_gone(lambda z=row["zoho_id"]: fetch_record(client, entity, z))
             if found is None:
                 gone.add(row["zoho_id"])
@@ -194,5 +225,34 @@ def fetch_details(
                 row.update(fresh)
             details[row["zoho_id"]] = detail
         else:
-            row["details_modified_time"] = known
+            row["details_modified_time"] = known[0]  # type: ignore[index]
     return details, gone
+
+
+def stored_details(engine: Engine, entity: Entity, ids: list[str]) -> dict[str, tuple]:
+    """zoho_id -> (details_modified_time, total) of the stored documents among `ids`."""
+    t = table_of(entity)
+    cols = [t.c.zoho_id, t.c.details_modified_time, *([t.c.total] if "total" in t.c else [])]
+    with engine.connect() as conn:
+        found = conn.execute(select(*cols).where(t.c.zoho_id.in_(ids))).all()
+    return {r[0]: (r[1], r[2] if len(r) > 2 else None) for r in found}
+
+
+def needs_detail(row: dict, known: tuple | None) -> bool:
+    """Whether a listed document's line items must be read again (a call): it is new, its
+    version moved, or its listed total is not the stored one while the version is equal.
+
+    The last is the cheap net for line items Zoho might change without moving the document's
+    `last_modified_time` (unconfirmed): every line-item edit that matters moves the total, the
+    listing carries the total, and a full refresh or a reconciliation compares it for free."""
+    if known is None or known[0] != row["zoho_last_modified_time"]:
+        return True
+    return "total" in row and not same_total(known[1], row["total"])
+
+
+def same_total(stored: Decimal | None, listed: Decimal | None) -> bool:
+    """Equal at the column's four decimals: SQLite keeps money as REAL, and a total Zoho
+    gives with more decimals is stored rounded; neither is a change of line items."""
+    if stored is None or listed is None:
+        return stored is listed
+    return round(Decimal(stored), 4) == round(Decimal(listed), 4)
