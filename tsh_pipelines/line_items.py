@@ -21,7 +21,6 @@ from datetime import date
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Engine
 
-from tsh_db.types import utcnow
 from tsh_pipelines.entities import Entity
 from tsh_pipelines.sync.mapping import month_of
 from tsh_pipelines.sync.records import STALE, delete_records, write_record
@@ -76,7 +75,7 @@ def refresh_line_items(
         totals.details_fetched += 1
         if found is None:  # deleted in Zoho since it was stored: the 404 confirms it
             with engine.begin() as conn:
-                totals.soft_deleted += delete_records(conn, entity, [zoho_id], utcnow())
+                totals.soft_deleted += delete_records(conn, entity, [zoho_id], client.now())
         else:
             record, source = found
             outcome, _ = write_record(engine, entity, record, source)

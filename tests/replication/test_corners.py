@@ -7,15 +7,19 @@ stock of Inventory-only items.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from tests.replication.helpers import ROOMY, all_rows, live_rows, log
+from tests.replication.moving import sync
 from tests.zoho_client.conftest import settings_for
 from tsh_db.schema import products
 from tsh_db.types import utcnow
 from tsh_pipelines.entities import BY_NAME
+from tsh_pipelines.sync import replicate
 from tsh_pipelines.sync.events import apply_event
 from tsh_pipelines.sync.products import sync_products
 from tsh_pipelines.sync.records import write_record
@@ -175,3 +179,24 @@ def test_inventory_only_stock_read_before_a_stock_webhook_and_written_after_it_l
     with engine.connect() as conn:
         stock = conn.scalar(select(products.c.stock_on_hand).where(products.c.zoho_id == iid))
     assert stock == 0
+
+
+def test_a_page_read_before_a_late_webhook_of_its_version_is_settled_by_zoho(
+    fresh_sandbox: SandboxProcess, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, _b = same_second_phones(fresh_sandbox)  # Zoho holds 222
+    cid = str(a["contact_id"])
+    read_details = replicate.fetch_details
+
+    def late_first_edit(client: ZohoClient, engine: Engine, entity: Any, rows: list) -> Any:
+        # the page is stamped; the 111 delivery arrives now, before the page is written
+        if any(r["zoho_id"] == cid for r in rows):
+            with client_for(fresh_sandbox, engine) as webhook_client:
+                apply_event(webhook_client, engine, "customers", cid, "edited", {"contact": a},
+                            utcnow())  # fmt: skip
+        return read_details(client, engine, entity, rows)
+
+    monkeypatch.setattr(replicate, "fetch_details", late_first_edit)
+    totals = sync(fresh_sandbox, engine, "customers", FULL_REFRESH)
+    assert totals.extra["settled_by_fetch"] == 1
+    assert live_rows(engine, "customers", "phone")[cid] == ("222",)

@@ -21,7 +21,6 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.engine import Engine
 
-from tsh_db.types import utcnow
 from tsh_pipelines.entities import Entity
 from tsh_pipelines.sync.records import delete_records
 from tsh_pipelines.sync.tables import table_of
@@ -100,7 +99,7 @@ def confirm_missing(
     deleted = 0
     if gone:
         with engine.begin() as conn:
-            deleted = delete_records(conn, entity, gone, utcnow())
+            deleted = delete_records(conn, entity, gone, client.now())
     if log:
         log.info("%s: %d rows missing from the listing: %d confirmed deleted, %d still in Zoho",
                  entity.name, len(missing), deleted, repaired)  # fmt: skip

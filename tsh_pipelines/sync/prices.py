@@ -69,7 +69,7 @@ def sync_price_lists(
         rows = [r for r in rows if r["zoho_id"] not in gone]
         prices.details_fetched += len(details)
         with engine.begin() as conn:
-            lists.soft_deleted += delete_records(conn, PRICE_LISTS, gone, utcnow())
+            lists.soft_deleted += delete_records(conn, PRICE_LISTS, gone, client.now())
             result, _ = write_page(conn, PRICE_LISTS, rows, {})
             lists.counts += result.counts
             current = [

@@ -175,7 +175,7 @@ def _repair(
     rows = [r for r in rows if r["zoho_id"] not in gone]
     with engine.begin() as conn:
         write_page(conn, entity, rows, details)
-        delete_records(conn, entity, gone, utcnow())
+        delete_records(conn, entity, gone, client.now())
         still = classify(entity, rows, stored_state(conn, entity, [r["zoho_id"] for r in rows]))
     for zoho_id, kind in behind.items():
         if zoho_id not in still:  # now current, or confirmed deleted since the listing

@@ -106,7 +106,7 @@ def _reconcile_book(
     if detail is None:  # deleted since the listing: the 404 confirms it
         if repair:
             with engine.begin() as conn:
-                delete_records(conn, PRICE_LISTS, [book_id], utcnow())
+                delete_records(conn, PRICE_LISTS, [book_id], client.now())
             if book_id in behind:
                 books.repaired[behind[book_id]] += 1
         return

@@ -132,7 +132,8 @@ def sync_entity(
         rows = [r for r in rows if r["zoho_id"] not in gone]
         with engine.begin() as conn:
             result, items = write_page(conn, entity, rows, details)
-            totals.soft_deleted += delete_records(conn, entity, gone, utcnow())
+            totals.soft_deleted += delete_records(conn, entity, gone, client.now())
+        settle_ambiguous(client, engine, entity, result.ambiguous, totals)
         totals.counts += result.counts
         totals.details_fetched += len(details)
         totals.line_items += items
@@ -171,6 +172,23 @@ def confirm_deletes(
     )  # fmt: skip
     totals.soft_deleted += deleted
     totals.extra["missing_but_live"] = totals.extra.get("missing_but_live", 0) + repaired
+
+
+def settle_ambiguous(
+    client: ZohoClient, engine: Engine, entity: Entity, ids: set[str], totals: SyncTotals
+) -> None:
+    """Rows this page read lost to webhook bodies of their version that arrived later with
+    other content: which is Zoho's latest the stamps cannot say, so Zoho is asked (a call
+    each; it happens only to edits made within one second of each other)."""
+    for zoho_id in sorted(ids):
+        found = unless_gone(lambda z=zoho_id: fetch_record(client, entity, z))
+        if found is None:
+            with engine.begin() as conn:
+                totals.soft_deleted += delete_records(conn, entity, [zoho_id], client.now())
+        else:
+            write_record(engine, entity, *found)
+    if ids:
+        totals.extra["settled_by_fetch"] = totals.extra.get("settled_by_fetch", 0) + len(ids)
 
 
 def note_page(

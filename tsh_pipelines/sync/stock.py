@@ -155,7 +155,7 @@ def fetch_warehouse_stock(
             log.info("product_warehouse_stock: %d of %d items", n, len(todo))
     if gone:
         with engine.begin() as conn:
-            totals.soft_deleted += delete_records(conn, PRODUCTS, gone, utcnow())
+            totals.soft_deleted += delete_records(conn, PRODUCTS, gone, client.now())
     return done | set(gone)
 
 
