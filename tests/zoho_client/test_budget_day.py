@@ -15,12 +15,13 @@ import time_machine
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from tests.zoho_client.conftest import settings_for
 from tsh_db.schema import zoho_rate_limits
 from tsh_db.types import utcnow
-from tsh_pipelines.zoho import BOOKS, ZohoSettings
+from tsh_pipelines.zoho import BOOKS, ZohoClient, ZohoSettings
 from tsh_pipelines.zoho.limits import SYNC, SharedRateLimiter, day_ending_at
 from tsh_pipelines.zoho.organization import next_midnight
-from zoho_sandbox.process import DEMO_CREDENTIALS
+from zoho_sandbox.process import DEMO_CREDENTIALS, SandboxProcess
 
 LA = ZoneInfo("America/Los_Angeles")
 TWO_AM_UTC = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 18:00 on 1 December in Los Angeles
@@ -97,3 +98,25 @@ def test_learning_the_zone_mid_day_keeps_the_count_and_moves_the_guessed_end(
     # ... and that day's count survives UTC's midnight
     frozen.move_to(datetime(2026, 12, 3, 0, 30, tzinfo=UTC))
     assert limiter.remaining_today(BOOKS) == allowed - 1
+
+
+def test_at_two_utc_a_los_angeles_organisation_counts_its_own_day_over_http(
+    engine: Engine,
+) -> None:
+    """The whole path: the sandbox's clock set to ours, frozen at 02:00 UTC (ticking)."""
+    with (
+        time_machine.travel(TWO_AM_UTC, tick=True),
+        SandboxProcess(seed=5, time_zone="America/Los_Angeles", items=5, customers=3,
+                       vendors=1, invoices=3, bills=1, creditnotes=1, salesorders=1) as sb,
+    ):  # fmt: skip
+        sb.clock(now=utcnow().timestamp())
+        with ZohoClient(settings_for(sb), engine) as client:
+            client.get(BOOKS, "contacts")  # no cursor: the zone is not asked for yet
+            first = bucket(engine)
+            client.get(BOOKS, "invoices", {"last_modified_time": utcnow()})  # now it is
+            assert client.zone == LA
+        second = bucket(engine)
+    for row in (first, second):
+        assert row["day"] == date(2026, 12, 1)
+        assert abs((row["resets_at"] - LA_MIDNIGHT).total_seconds()) < 5
+    assert second["day_calls"] == 3  # contacts, the organisation, invoices
