@@ -17,12 +17,15 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from tests.zoho_client.conftest import settings_for
-from tsh_db.schema import zoho_organizations, zoho_rate_limits
+from tsh_db.schema import invoices, zoho_organizations, zoho_rate_limits
 from tsh_db.types import utcnow
+from tsh_pipelines.entities import BY_NAME
+from tsh_pipelines.sync.replicate import sync_entity
+from tsh_pipelines.sync.state import get_watermark
 from tsh_pipelines.zoho import BOOKS, ZohoClient, ZohoDailyLimitError, ZohoSettings
 from tsh_pipelines.zoho.limits import SYNC, SharedRateLimiter
 from tsh_pipelines.zoho.organization import next_midnight
-from tsh_pipelines.zoho.timefmt import format_zoho_time
+from tsh_pipelines.zoho.timefmt import format_zoho_time, parse_zoho_time
 from zoho_sandbox.process import DEMO_CREDENTIALS, SandboxProcess
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -166,3 +169,85 @@ def test_the_daily_limit_error_says_when_zoho_resets(engine: Engine) -> None:
             client.get(BOOKS, "contacts")
     assert err.value.resets_at is not None
     assert abs((err.value.resets_at - next_midnight(utcnow(), LA)).total_seconds()) < 5
+
+
+def age_the_cached_zone(engine: Engine, by: timedelta = timedelta(days=1, minutes=1)) -> None:
+    """As if the zone had been read `by` ago: our own clock is not moved."""
+    t = zoho_organizations
+    with engine.begin() as conn:
+        read_at = conn.scalar(select(t.c.read_at))
+        conn.execute(update(t).values(read_at=read_at - by))
+
+
+def test_the_zone_is_read_again_once_a_day(la: SandboxProcess, engine: Engine) -> None:
+    """Case 8, the schedule: a zone cached less than a day ago costs no call, an older one
+    one call (on entering the client, before any run reads a cursor), and the setting none."""
+    la.reset()
+    with ZohoClient(settings_for(la), engine) as first:
+        assert first.zone == LA
+    age_the_cached_zone(engine)
+    with ZohoClient(settings_for(la), engine) as second:
+        assert organisation_calls(second) == 1  # on entering, before any cursor
+        assert second.zone == LA
+    with ZohoClient(settings_for(la), engine) as third:
+        assert third.zone == LA
+    with engine.connect() as conn:
+        read_at = conn.scalar(select(zoho_organizations.c.read_at))
+    assert utcnow() - read_at < timedelta(minutes=1)
+    assert organisation_calls(third) == 0
+    age_the_cached_zone(engine)
+    with ZohoClient(settings_for(la, time_zone="Asia/Baghdad"), engine) as configured:
+        assert configured.zone == BAGHDAD and organisation_calls(configured) == 0
+    la.faults(errors=[{"status": 503, "rate": 1.0}])  # the re-read fails: the cached zone
+    try:  # is kept (and asked again next time), no run fails for it
+        with ZohoClient(settings_for(la, max_attempts=1), engine) as failing:
+            assert failing.zone == LA and organisation_calls(failing) == 1
+    finally:
+        la.faults()
+
+
+def test_a_zone_change_rewinds_the_cursors_so_no_edit_is_skipped(
+    la: SandboxProcess, engine: Engine
+) -> None:
+    """Case 8. The organisation moves from Baghdad (+0300) to Los Angeles (-0800) while the
+    replica still writes cursors in Baghdad's offset, and Zoho reads their wall-clock time in
+    Los Angeles: 11 hours later than meant. An edit just after the move is skipped, and a
+    later edit moves the watermark past it for good. The daily re-read sees the new zone and
+    rewinds every cursor to before the last read that saw the old one: the next incremental
+    lists the skipped edit."""
+    la.reset()
+    la.clock(time_zone="Asia/Baghdad")
+    try:
+        _skip_then_recover(la, engine)
+    finally:
+        la.reset()  # the module's sandbox: Los Angeles, real time
+
+
+def _skip_then_recover(la: SandboxProcess, engine: Engine) -> None:
+    def incremental() -> None:
+        with ZohoClient(settings_for(la), engine) as client:
+            sync_entity(client, engine, BY_NAME["invoices"])
+
+    def versions() -> dict[str, datetime]:
+        query = select(invoices.c.zoho_id, invoices.c.zoho_last_modified_time)
+        with engine.connect() as conn:
+            return {z: v for z, v in conn.execute(query)}
+
+    incremental()  # Baghdad read and cached
+    la.mutate("invoices", "update", count=1)
+    incremental()  # the watermark is now, the zone still Baghdad
+    la.clock(time_zone="America/Los_Angeles")  # the organisation moves
+    skipped = str(la.mutate("invoices", "update", count=1)["records"][0]["id"])
+    la.clock(skew=12 * 3600)  # twelve hours on, another edit
+    later = str(la.mutate("invoices", "update", count=1)["records"][0]["id"])
+    incremental()  # still Baghdad's offset: lists `later`, not `skipped`
+    truth = {str(r["invoice_id"]): parse_zoho_time(r["last_modified_time"])
+             for r in la.records("invoices")}  # fmt: skip
+    stored = versions()
+    assert stored[later] == truth[later] and stored[skipped] != truth[skipped]
+    assert get_watermark(engine, "invoices") >= truth[later] - timedelta(seconds=6)
+    age_the_cached_zone(engine)  # a day on: the zone is asked again
+    incremental()
+    assert versions()[skipped] == truth[skipped]
+    with engine.connect() as conn:
+        assert conn.scalar(select(zoho_organizations.c.time_zone)) == "America/Los_Angeles"

@@ -27,7 +27,7 @@ from tsh_db.types import utcnow
 from tsh_pipelines.zoho.auth import TokenCache
 from tsh_pipelines.zoho.errors import ZohoAPIError, ZohoAuthError, ZohoDailyLimitError
 from tsh_pipelines.zoho.limits import SYNC, SharedRateLimiter
-from tsh_pipelines.zoho.organization import organization_zone, stored_zone, zone_named
+from tsh_pipelines.zoho.organization import organization_zone, stored, zone_named
 from tsh_pipelines.zoho.settings import ZohoSettings
 from tsh_pipelines.zoho.stats import CallStats
 from tsh_pipelines.zoho.timefmt import format_zoho_time
@@ -61,8 +61,15 @@ class ZohoClient:
         self.clock_skew = timedelta(0)
         self._zone: tzinfo | None = None
         self._zone_looked_up = False
+        self._zone_checked = False  # settled for this client: set, or read less than a day ago
 
     def __enter__(self) -> ZohoClient:
+        # A cached zone older than a day is re-read now, before the run reads any cursor: a
+        # re-read that finds the zone changed rewinds the cursors, and a run that had already
+        # read its own would write the old one back at its end. Fresh or none: no call.
+        self._known_zone()
+        if self._zone is not None and not self._zone_checked:
+            _ = self.zone
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -74,10 +81,13 @@ class ZohoClient:
     # -- the organisation's clock ---------------------------------------------------------
     @property
     def zone(self) -> tzinfo:
-        """The organisation's time zone: the setting, the cached record, or one Zoho call."""
+        """The organisation's time zone: the setting, the record cached less than a day ago,
+        or one Zoho call (`organization_zone`: a re-read that finds it changed rewinds every
+        cursor). Settled once per client: a client lives for one run."""
         self._known_zone()
-        if self._zone is None:
+        if not self._zone_checked:
             self._use_zone(organization_zone(self, self.engine))
+            self._zone_checked = True
         assert self._zone is not None
         return self._zone
 
@@ -87,10 +97,14 @@ class ZohoClient:
             return
         self._zone_looked_up = True
         s = self.settings
-        zone = zone_named(s.time_zone, "ZOHO_TIME_ZONE") if s.time_zone else None
-        zone = zone or stored_zone(self.engine, s.organization_id)
-        if zone is not None:
-            self._use_zone(zone)
+        if s.time_zone:
+            self._use_zone(zone_named(s.time_zone, "ZOHO_TIME_ZONE"))
+            self._zone_checked = True  # the setting overrides Zoho: nothing to re-read
+            return
+        known = stored(self.engine, s.organization_id)
+        if known is not None:
+            self._use_zone(known.zone)
+            self._zone_checked = known.fresh(utcnow())  # older than a day: asked again
 
     def _use_zone(self, zone: tzinfo) -> None:
         self._zone = self.limiter.zone = zone
