@@ -61,6 +61,7 @@ class Churn:
     errors: list[str] = field(default_factory=list)
     syncs: int = 0
     applies: int = 0
+    corners: int = 0
 
     workers: list[threading.Thread] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
@@ -96,8 +97,9 @@ class Churn:
     def start(self, rate: float) -> None:
         replicate_all(self.sandbox, self.engine, INCREMENTAL)  # the initial load, calm
         self.sandbox.chaos(seed=self.seed, rate=rate, entities=CHAOS_ENTITIES)
+        rounds = (self._sync_round, self._apply_round, self._corner_round)
         self.workers = [threading.Thread(target=self._loop, args=(fn,), daemon=True)
-                        for fn in (self._sync_round, self._apply_round)]  # fmt: skip
+                        for fn in rounds]  # fmt: skip
         for w in self.workers:
             w.start()
 
@@ -117,14 +119,17 @@ class Churn:
             n += 1
 
     def _sync_round(self, n: int) -> None:
-        mode = (INCREMENTAL, FULL_REFRESH, RANGE)[n % 3]
-        if mode == RANGE:  # a backfill of a few months, as the UI launches one
+        kind = n % 4  # incremental, full refresh, a backfill of some months, a full of them
+        mode = (INCREMENTAL, FULL_REFRESH, RANGE, FULL_REFRESH)[kind]
+        if kind >= 2:
+            # as the UI launches a range backfill, and full_sync with partition-range tags,
+            # between incrementals: neither may move the entity's watermark
             with ZohoClient(settings_for(self.sandbox, **CLIENT), self.engine) as client:
                 sync_entity(
                     client,
                     self.engine,
                     BY_NAME["invoices"],
-                    mode=RANGE,
+                    mode=mode,
                     date_start=date(2025, 6, 1),
                     date_end=date(2025, 9, 30),
                     log=log,
@@ -132,6 +137,20 @@ class Churn:
         else:
             replicate_all(self.sandbox, self.engine, mode)
         self.syncs += 1
+
+    def _corner_round(self, n: int) -> None:
+        """Edits chaos does not make: two edits of one contact in one second (the webhooks of
+        both race through the receiver and the apply runs), and stock A -> B -> A."""
+        contacts = self.sandbox.records("contacts")
+        cid = str(contacts[(self.seed + n) % len(contacts)]["contact_id"])
+        for phone, same in ((f"+964-{n}-1", False), (f"+964-{n}-2", True)):
+            self.sandbox.mutate("contacts", "update", ids=[cid], fields={"phone": phone},
+                                same_second=same)  # fmt: skip
+        iid = str(self.sandbox.records("items")[n % 7]["item_id"])
+        for on_hand in (900, 850, 900):  # stock switch off: first and last bodies match
+            self.sandbox.mutate("stock", "update", ids=[iid], fields={"stock_on_hand": on_hand})
+        self.corners += 1
+        time.sleep(1.5)
 
     def _apply_round(self, _: int) -> None:
         self.applies += len(run_sensor_once(self.sandbox, self.db_url))

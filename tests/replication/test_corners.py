@@ -166,19 +166,21 @@ def test_inventory_only_stock_read_before_a_stock_webhook_and_written_after_it_l
             iid = conn.scalar(select(products.c.zoho_id).where(products.c.source == INVENTORY))
         assert iid is not None
         page_read_at = utcnow()
-        listed = client.get(INVENTORY, f"items/{iid}")["item"]
-        sold_out = {**listed, "stock_on_hand": 0, "available_stock": 0,
-                    "actual_available_stock": 0}  # fmt: skip
+        before = client.get(INVENTORY, f"items/{iid}")["item"]
+        moved = before["stock_on_hand"] + 7
+        fresh_sandbox.mutate("stock", "update", ids=[iid], fields={"stock_on_hand": moved})
+        after = client.get(INVENTORY, f"items/{iid}")["item"]
         applied = apply_event(client, engine, "product_warehouse_stock", iid, "edited",
-                              {"item": sold_out})  # fmt: skip
+                              {"item": after}, utcnow())  # fmt: skip
         assert applied.outcome == "upserted"
-    in_stock = {**listed, "stock_on_hand": 50, "available_stock": 50,
-                "actual_available_stock": 50}  # fmt: skip
-    with engine.begin() as conn:  # the page read before the webhook is written after it
-        _inventory_page(conn, [in_stock], page_read_at, SyncTotals("stock", "test"))
+    # The page Zoho served before the move, had the move left the item's version alone (as
+    # stock moves may): it is written after the webhook and must not bring the old stock back
+    page = {**before, "last_modified_time": after["last_modified_time"]}
+    with engine.begin() as conn:
+        _inventory_page(conn, [page], page_read_at, SyncTotals("stock", "test"))
     with engine.connect() as conn:
         stock = conn.scalar(select(products.c.stock_on_hand).where(products.c.zoho_id == iid))
-    assert stock == 0
+    assert stock == moved
 
 
 def test_a_page_read_before_a_late_webhook_of_its_version_is_settled_by_zoho(
@@ -200,3 +202,23 @@ def test_a_page_read_before_a_late_webhook_of_its_version_is_settled_by_zoho(
     totals = sync(fresh_sandbox, engine, "customers", FULL_REFRESH)
     assert totals.extra["settled_by_fetch"] == 1
     assert live_rows(engine, "customers", "phone")[cid] == ("222",)
+
+
+def test_a_stock_body_of_the_stored_version_is_checked_with_inventory(
+    fresh_sandbox: SandboxProcess, engine: Engine
+) -> None:
+    """A -> B -> A delivered as A, A, B: the last body (B) carries the stored version, so
+    its order cannot be known and Inventory, asked once, says A."""
+    with client_for(fresh_sandbox, engine) as client:
+        sync_products(client, engine, mode=FULL_REFRESH, log=log)
+        sync_stock(client, engine, mode=FULL_REFRESH, log=log)
+        iid = next(iter(live_rows(engine, "products")))
+        now_a = client.get(INVENTORY, f"items/{iid}")["item"]
+        stale_b = {**now_a, "stock_on_hand": now_a["stock_on_hand"] + 5}
+        calls = client.stats.total
+        apply_event(client, engine, "product_warehouse_stock", iid, "edited", {"item": stale_b},
+                    utcnow())  # fmt: skip
+        assert client.stats.total == calls + 1
+    with engine.connect() as conn:
+        stock = conn.scalar(select(products.c.stock_on_hand).where(products.c.zoho_id == iid))
+    assert stock == now_a["stock_on_hand"]

@@ -33,6 +33,8 @@ tds_inbox_events = Table(
     Column("received_at", UTCDateTime, nullable=False, index=True),
     Column("processed_at", UTCDateTime),
     Column("status", String(16), nullable=False, server_default="pending"),
+    # The receiver's dedupe reads a record's latest delivery on every delivery
+    Index("ix_tds_inbox_events_record", "entity_type", "entity_id", "id"),
 )
 
 tds_sync_queue = Table(

@@ -33,6 +33,7 @@ from tsh_pipelines.sync.stock import store_warehouse_stock
 from tsh_pipelines.sync.tables import table_of
 from tsh_pipelines.zoho import ZohoClient
 from tsh_pipelines.zoho.catalog import fetch_record, inventory_item, unless_gone
+from tsh_pipelines.zoho.timefmt import parse_zoho_time
 
 
 @dataclass
@@ -61,7 +62,7 @@ def apply_event(
     if event == "deleted":  # on every route: a delete on the stock route deletes the item
         return _delete(client, engine, _records_of(entity), zoho_id)
     if entity.name == "product_warehouse_stock":
-        return _apply_stock(client, engine, zoho_id, record)
+        return _apply_stock(client, engine, zoho_id, record, received_at)
     if _is_full(entity, record):
         source, via, stamp = BOOKS, WEBHOOK, received_at
     else:
@@ -116,25 +117,43 @@ def _delete(client: ZohoClient, engine: Engine, entity: Entity, zoho_id: str) ->
                    month_of(date))  # fmt: skip
 
 
-def _apply_stock(client: ZohoClient, engine: Engine, zoho_id: str, record: Any) -> Applied:
-    """Stock totals and per-warehouse stock from an Inventory item (fetched if not sent)."""
-    if not isinstance(record, Mapping) or "warehouses" not in record and "locations" not in record:
+def _apply_stock(
+    client: ZohoClient, engine: Engine, zoho_id: str, record: Any, received_at: datetime | None
+) -> Applied:
+    """Stock totals and per-warehouse stock from an Inventory item.
+
+    Stock moves need not move the item's version, so two bodies of one version cannot be
+    ordered (deliveries repeat and reorder: A -> B -> A may arrive as A, A, B). A body is
+    taken as it is only when its version is newer than the stored one; else Inventory is
+    asked (one call), and its answer is the latest.
+    """
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(products.c.id, products.c.inventory_modified_time)
+            .where(products.c.zoho_id == zoho_id)
+        ).first()  # fmt: skip
+    version = parse_zoho_time(record.get("last_modified_time")) if (
+        isinstance(record, Mapping)) else None  # fmt: skip
+    newer = version is not None and (
+        stored is None or stored.inventory_modified_time is None
+        or version > stored.inventory_modified_time
+    )  # fmt: skip
+    stamp = received_at or utcnow()
+    if not newer or ("warehouses" not in record and "locations" not in record):
         record = unless_gone(lambda: inventory_item(client, zoho_id))
         if record is None:
             return _delete(client, engine, PRODUCTS, zoho_id)
-    now = utcnow()
-    values = stock_values(dict(record), now)
-    with engine.connect() as conn:
-        known = conn.scalar(select(products.c.id).where(products.c.zoho_id == zoho_id))
-    if known is None:  # an item we have never seen: take it whole, Books first
+        stamp = utcnow()
+    values = stock_values(dict(record), stamp)
+    if stored is None:  # an item we have never seen: take it whole, Books first
         write_record(engine, PRODUCTS, *fetch_record(client, PRODUCTS, zoho_id))
     with engine.begin() as conn:
         totals_written = write_stock(conn, [{"zoho_id": zoho_id, **values}])
     totals = SyncTotals("product_warehouse_stock", "webhook")
-    stored = store_warehouse_stock(
-        engine, zoho_id, dict(record), values["inventory_modified_time"], totals
+    stored_rows = store_warehouse_stock(
+        engine, zoho_id, dict(record), values["inventory_modified_time"], totals, stamp
     )
-    if not (totals_written or stored):
+    if not (totals_written or stored_rows):
         return Applied("product_warehouse_stock", zoho_id, "stale")
     return Applied("product_warehouse_stock", zoho_id, "upserted",
                    ["products", "product_warehouse_stock"])  # fmt: skip

@@ -181,11 +181,17 @@ def _warehouse_row(zoho_id: str, w: dict, prefix: str, now: datetime) -> dict:
 
 
 def store_warehouse_stock(
-    engine: Engine, zoho_id: str, record: dict, modified: datetime | None, totals: SyncTotals
+    engine: Engine,
+    zoho_id: str,
+    record: dict,
+    modified: datetime | None,
+    totals: SyncTotals,
+    read_at: datetime | None = None,
 ) -> bool:
-    """Per-warehouse stock of one item read just now, in a transaction of its own."""
+    """Per-warehouse stock of one item read at `read_at` (a delivery's arrival; default
+    just now), in a transaction of its own."""
     with engine.begin() as conn:
-        return claim_warehouse_stock(conn, zoho_id, record, modified, utcnow(), totals)
+        return claim_warehouse_stock(conn, zoho_id, record, modified, read_at or utcnow(), totals)
 
 
 def claim_warehouse_stock(

@@ -59,6 +59,7 @@ class ZohoClient:
         # Zoho's clock less ours, from the Date header of its latest answer: cursors are
         # bounded on Zoho's clock, whatever this machine's says.
         self.clock_skew = timedelta(0)
+        self._skew_known = False
         self._zone: tzinfo | None = None
         self._zone_looked_up = False
         self._zone_checked = False  # settled for this client: set, or read less than a day ago
@@ -125,7 +126,6 @@ class ZohoClient:
         refreshed = False
         while True:
             status, body, headers, token = self._send(api, endpoint, url, params)
-            self._note_clock(headers)
             code = body.get("code") if isinstance(body, dict) else None
             if status == 200 and code == 0:
                 return body
@@ -167,6 +167,7 @@ class ZohoClient:
         status, body, headers = 0, {}, httpx.Headers()
         used_today: int | None = None
         resets_in: float | None = None
+        skew: float | None = None
         try:
             resp = self.http.get(
                 url, params=params, headers={"Authorization": f"Zoho-oauthtoken {token}"}
@@ -175,6 +176,7 @@ class ZohoClient:
             body = _json(resp)
             used_today = _used_today(headers)
             resets_in = _seconds(headers, "X-Rate-Limit-Reset")
+            skew = self._note_clock(headers)
             self.stats.record(api, endpoint, "ok" if status == 200 else str(status))
         except httpx.TimeoutException:
             self.stats.record(api, endpoint, "timeout")
@@ -186,18 +188,33 @@ class ZohoClient:
             throttled = None  # after a code 44 the whole organisation holds off
             if status == 429 and isinstance(body, dict) and body.get("code") == 44:
                 throttled = _seconds(headers, "Retry-After") or 0.0
-            self.limiter.release(grant, used_today, throttled, resets_in)
+            self.limiter.release(grant, used_today, throttled, resets_in, skew)
         if self.stats.total % self.settings.log_every_calls == 0:
             self.stats.log_summary(self.log)
         return status, body, headers, token
 
-    def _note_clock(self, headers: httpx.Headers) -> None:
+    def _note_clock(self, headers: httpx.Headers) -> float | None:
+        """Zoho's clock less ours, in seconds, from an answer's Date header (kept, and shared
+        with every process through the limiter's row)."""
         try:
             server = parsedate_to_datetime(headers["date"])
         except (KeyError, TypeError, ValueError):
-            return
-        if server.tzinfo is not None:
-            self.clock_skew = server - utcnow()
+            return None
+        if server.tzinfo is None:
+            return None
+        self.clock_skew = server - utcnow()
+        self._skew_known = True
+        return self.clock_skew.total_seconds()
+
+    def now(self) -> datetime:
+        """Now on Zoho's clock, where versions live: what tombstones are stamped with. The
+        skew is this client's latest measure, else the latest any process stored."""
+        if not self._skew_known:
+            self._skew_known = True
+            stored_skew = self.limiter.stored_skew()
+            if stored_skew is not None:
+                self.clock_skew = timedelta(seconds=stored_skew)
+        return utcnow() + self.clock_skew
 
     def _wait(self, api: str, reason: str, attempt: int, retry_after: float | None) -> None:
         s = self.settings

@@ -2,7 +2,8 @@
 
 `received_via` (read | webhook) on every replicated table lets the write path tell a listing
 from a webhook when two different bodies carry one version; `zoho_rate_limits
-.clock_skew_seconds` shares the measured skew of Zoho's clock with every process.
+.clock_skew_seconds` shares the measured skew of Zoho's clock with every process; the
+receiver's dedupe reads each record's latest delivery through `ix_tds_inbox_events_record`.
 
 Revision ID: 0008
 Revises: 0006
@@ -26,9 +27,13 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column("received_via", sa.String(8), nullable=True))
     with op.batch_alter_table("zoho_rate_limits") as batch_op:
         batch_op.add_column(sa.Column("clock_skew_seconds", sa.Float(), nullable=True))
+    op.create_index(
+        "ix_tds_inbox_events_record", "tds_inbox_events", ["entity_type", "entity_id", "id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tds_inbox_events_record", table_name="tds_inbox_events")
     with op.batch_alter_table("zoho_rate_limits") as batch_op:
         batch_op.drop_column("clock_skew_seconds")
     for table in REPLICATED:
