@@ -14,15 +14,17 @@ class ErrorMessage(BaseModel):
 
 class DeliveryResult(BaseModel):
     status: Literal["queued", "duplicate", "coalesced"] = Field(
-        description="queued: stored now (202). duplicate: a delivery of the same record "
-        "version (route, id, event, last_modified_time) was stored before; nothing new was "
-        "written (200). coalesced: an id-only delivery (no last_modified_time) joined an "
-        "event of the same record that is still pending and will fetch the record from Zoho; "
-        "nothing new was written (200)."
+        description="queued: stored now (202). duplicate: the record's latest delivery "
+        "carried the same route, event, last_modified_time and bytes (a repeat); nothing new "
+        "was written (200). The same bytes after another delivery of the record are a change "
+        "(A -> B -> A) and are queued. coalesced: an id-only delivery (no "
+        "last_modified_time) joined an event of the same record that is still pending and "
+        "will fetch the record from Zoho; nothing new was written (200)."
     )
     event_id: str = Field(
-        description="The inbox event holding this delivery: sha256 of route, id, event and "
-        "last_modified_time, or for an id-only delivery a unique id starting `id-only:`."
+        description="The inbox event holding this delivery: a digest of route, id, event, "
+        "last_modified_time and body, chained to the record's previous delivery; for an "
+        "id-only delivery a unique id starting `id-only:`."
     )
     inbox_id: int | None = Field(description="The tds_inbox_events row.")
     queue_id: int | None = Field(description="The tds_sync_queue row that will apply it.")

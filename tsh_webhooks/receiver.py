@@ -32,8 +32,8 @@ _ERRORS = {
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "model": DeliveryResult,
-        "description": "Nothing new stored: a duplicate of a stored version, or an id-only "
-        "delivery coalesced into a pending event of the same record.",
+        "description": "Nothing new stored: a repeat of the record's latest delivery, or an "
+        "id-only delivery coalesced into a pending event of the same record.",
     },
     **{code: {"model": ErrorMessage, "description": text} for code, text in _ERRORS.items()},
 }
@@ -80,8 +80,9 @@ ROUTE_OPTIONS: dict[str, Any] = dict(
         "the raw body alone is accepted only when the query has neither `event` nor `route`. "
         "The route must be covered too: by a signed `route` parameter, or by a JSON record key "
         "no other route takes. Answers 202 only once the inbox and queue rows are committed. "
-        "A delivery whose record carries `last_modified_time` is a repeat only of one with the "
-        "same route, id, event and `last_modified_time`: 200 `duplicate`. An id-only delivery "
+        "A delivery whose record carries `last_modified_time` is a repeat only of the record's "
+        "latest delivery with the same route, event, `last_modified_time` and bytes: 200 "
+        "`duplicate` (A -> B -> A is three events). An id-only delivery "
         "joins an event of the same record that is still pending, 200 `coalesced`, and "
         "otherwise is stored: it is never dropped. Refusals are listed by "
         "`GET /api/zoho/webhooks/rejections`."
