@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 import yaml
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from tests.dagster_ui.harness import ROOT, DagsterUI, dagster_dev, demo_env, demo_home, wait_for
 from tests.dagster_ui.readme import cli_commands, job_of
@@ -78,7 +78,13 @@ def first_sync(stack: Stack) -> dict:
 
 @pytest.fixture(scope="module")
 def launched(stack: Stack, first_sync: dict) -> Stack:
-    """Every later README step and every job, launched together as a user could."""
+    """Every later README step and every job, launched together as a user could.
+
+    The README's edit goes first and its webhook run is waited for: a sync launched beside
+    it would list the edited items too, and the webhook would then find them current."""
+    edited = stack.sandbox.mutate("items", "update", count=2)  # the README's curl
+    stack.changed = [str(r["id"]) for r in edited["records"]]
+    wait_for("the edit's webhook events applied", lambda: webhook_events_done(stack), 120)
     ui, executable = stack.ui, [k for k, ok in stack.ui.asset_keys().items() if ok]
     stack.backfills["all"] = ui.launch_backfill(executable, all_partitions=True)
     stack.backfills["invoices"] = ui.launch_backfill(["invoices"], RANGE)
@@ -86,9 +92,20 @@ def launched(stack: Stack, first_sync: dict) -> Stack:
         config = argv[argv.index("-c") + 1] if "-c" in argv else None
         run_config = yaml.safe_load((ROOT / config).read_text()) if config else None
         stack.runs[job_of(argv)] = ui.launch_run(job_of(argv), run_config)
-    edited = stack.sandbox.mutate("items", "update", count=2)  # the README's curl
-    stack.changed = [str(r["id"]) for r in edited["records"]]
     return stack
+
+
+def webhook_events_done(stack: Stack) -> bool:
+    query = "SELECT status FROM tds_sync_queue WHERE zoho_entity_id IN :ids"
+    with get_engine(stack.db_url).connect() as conn:
+        statuses = (
+            conn.execute(
+                text(query).bindparams(bindparam("ids", expanding=True)), {"ids": stack.changed}
+            )
+            .scalars()
+            .all()
+        )
+    return len(statuses) == len(stack.changed) and set(statuses) == {"completed"}
 
 
 def test_first_sync_starts_by_itself_and_materializes_every_asset(
