@@ -21,7 +21,7 @@ EXPECTED_TABLES = {
     "invoice_line_items", "bills", "bill_line_items", "credit_notes", "sales_orders",
     "price_lists", "product_prices", "tds_inbox_events", "tds_sync_queue", "tds_sync_runs",
     "zoho_sync_state", "zoho_oauth_tokens", "zoho_organizations", "zoho_token_refresh_log",
-    "zoho_rate_limits", "zoho_api_slots",
+    "zoho_rate_limits", "zoho_api_slots", "tds_stock_refresh",
     "data_investigation_reports", "consumer_catalog", "consumer_catalog_state",
 }  # fmt: skip
 

@@ -5,6 +5,7 @@ from tsh_db.schema.consumer import consumer_catalog, consumer_catalog_state
 from tsh_db.schema.operations import (
     data_investigation_reports,
     tds_inbox_events,
+    tds_stock_refresh,
     tds_sync_queue,
     tds_sync_runs,
     zoho_api_slots,
@@ -48,6 +49,7 @@ __all__ = [
     "products",
     "sales_orders",
     "tds_inbox_events",
+    "tds_stock_refresh",
     "tds_sync_queue",
     "tds_sync_runs",
     "warehouses",

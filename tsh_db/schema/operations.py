@@ -166,3 +166,17 @@ data_investigation_reports = Table(
     Column("dagster_run_id", String(64)),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+tds_stock_refresh = Table(
+    "tds_stock_refresh",
+    metadata,
+    # Items whose stock a document change may have moved: written in the transaction of the
+    # document write (webhook, listing or repair), so no move is lost; one row per item, so
+    # refreshes coalesce. A row is due while requested_at is later than its last refresh.
+    Column("item_zoho_id", String(32), primary_key=True),
+    Column("requested_at", UTCDateTime, nullable=False, index=True),
+    Column("reason", String(64)),
+    Column("claim_id", String(32)),
+    Column("claimed_at", UTCDateTime),
+    Column("refreshed_at", UTCDateTime),
+)
