@@ -19,6 +19,8 @@ from tsh_db.schema import applies_to, metadata
 EXPECTED_TABLES = {
     "products", "product_warehouse_stock", "warehouses", "customers", "invoices",
     "invoice_line_items", "bills", "bill_line_items", "credit_notes", "sales_orders",
+    "credit_note_line_items", "sales_order_line_items", "inventory_adjustments",
+    "inventory_adjustment_line_items", "transfer_orders", "transfer_order_line_items",
     "price_lists", "product_prices", "tds_inbox_events", "tds_sync_queue", "tds_sync_runs",
     "zoho_sync_state", "zoho_oauth_tokens", "zoho_organizations", "zoho_token_refresh_log",
     "zoho_rate_limits", "zoho_api_slots", "tds_stock_refresh",

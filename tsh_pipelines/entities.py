@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 BOOKS, INVENTORY = "books", "inventory"
 CATALOG, SALES, PURCHASES = "catalog", "sales", "purchases"
+STOCK_MOVES = "inventory"  # the asset group of Inventory's own stock documents
 
 REPLICA = {"zoho_created_time": "created_time", "zoho_last_modified_time": "last_modified_time"}
 LINE_ITEM_FIELDS = {
@@ -28,6 +29,14 @@ LINE_ITEM_FIELDS = {
     "tax_percentage": "tax_percentage",
     "item_total": "item_total",
 }
+# The line fields of documents that move stock without a sale or purchase price.
+_LINE_BASE = {k: LINE_ITEM_FIELDS[k] for k in ("zoho_line_item_id", "product_zoho_id", "name",
+                                                "sku")}  # fmt: skip
+ADJUSTMENT_LINE_FIELDS = {
+    **_LINE_BASE, "quantity_adjusted": "quantity_adjusted", "value_adjusted": "value_adjusted",
+    "warehouse_zoho_id": "warehouse_id", "warehouse_name": "warehouse_name",
+}  # fmt: skip
+TRANSFER_LINE_FIELDS = {**_LINE_BASE, "quantity_transfer": "quantity_transfer"}
 
 
 @dataclass(frozen=True)
@@ -47,8 +56,15 @@ class Entity:
     detail_path: str | None = None  # "invoices/{id}": line items come only from here
     line_items_table: str | None = None
     line_items_parent_column: str | None = None
+    # line-item column -> Zoho line field (dotted paths allowed), for line_items_table
+    line_item_fields: Mapping[str, str] = field(default_factory=lambda: LINE_ITEM_FIELDS)
     webhook_route: str | None = None
+    # Other routes that also take this entity's record key, e.g. the `stock` route, where
+    # TSH's Zoho sends its Inventory Adjustments rule. The route's own entity stays the default.
+    also_routes: tuple[str, ...] = ()
     list_params: Mapping[str, str] = field(default_factory=dict)
+    # Its changes move the stock of the items on its lines: stock refreshes follow them.
+    moves_stock: bool = False
 
     @property
     def partitioned(self) -> bool:
@@ -139,6 +155,7 @@ ENTITIES: tuple[Entity, ...] = (
         line_items_table="invoice_line_items", line_items_parent_column="invoice_zoho_id",
         fields=_document("invoice_number", "customer",
                          {"due_date": "due_date", "balance": "balance"}),
+        moves_stock=True,
     ),
     Entity(
         name="bills",
@@ -148,26 +165,70 @@ ENTITIES: tuple[Entity, ...] = (
         detail_path="bills/{id}", line_items_table="bill_line_items",
         line_items_parent_column="bill_zoho_id",
         fields=_document("bill_number", "vendor", {"due_date": "due_date", "balance": "balance"}),
+        moves_stock=True,
     ),
     Entity(
         name="credit_notes",
-        description="Credit notes by document month.",
+        description="Credit notes by document month, with line items from the detail call.",
         api=BOOKS, path="creditnotes", list_key="creditnotes", record_key="creditnote",
         id_field="creditnote_id", group=SALES, webhook_route="credit-notes",
-        partition_field="date",
+        partition_field="date", detail_path="creditnotes/{id}",
+        line_items_table="credit_note_line_items", line_items_parent_column="credit_note_zoho_id",
         fields=_document("creditnote_number", "customer", {"balance": "balance"}),
+        moves_stock=True,
     ),
     Entity(
         name="sales_orders",
-        description="Sales orders by document month.",
+        description="Sales orders by document month, with line items from the detail call.",
         api=BOOKS, path="salesorders", list_key="salesorders", record_key="salesorder",
-        id_field="salesorder_id", group=SALES, partition_field="date",
+        id_field="salesorder_id", group=SALES, webhook_route="sales-orders",
+        partition_field="date", detail_path="salesorders/{id}",
+        line_items_table="sales_order_line_items", line_items_parent_column="sales_order_zoho_id",
         fields=_document("salesorder_number", "customer", {"shipment_date": "shipment_date"}),
+        moves_stock=True,
+    ),
+    Entity(
+        name="inventory_adjustments",
+        description="Inventory adjustments (by quantity or by value, per warehouse) by "
+        "document month, with line items from the detail call.",
+        api=INVENTORY, path="inventoryadjustments", list_key="inventory_adjustments",
+        record_key="inventory_adjustment", id_field="inventory_adjustment_id",
+        group=STOCK_MOVES, webhook_route="inventory-adjustments", also_routes=("stock",),
+        partition_field="date", detail_path="inventoryadjustments/{id}",
+        line_items_table="inventory_adjustment_line_items",
+        line_items_parent_column="inventory_adjustment_zoho_id",
+        line_item_fields=ADJUSTMENT_LINE_FIELDS,
+        fields={**REPLICA, "date": "date", "reason": "reason",
+                "adjustment_type": "adjustment_type", "status": "status",
+                "reference_number": "reference_number", "total": "total"},
+        moves_stock=True,
+    ),
+    Entity(
+        name="transfer_orders",
+        description="Transfer orders between warehouses by document month, with line items "
+        "from the detail call.",
+        api=INVENTORY, path="transferorders", list_key="transfer_orders",
+        record_key="transfer_order", id_field="transfer_order_id", group=STOCK_MOVES,
+        webhook_route="transfer-orders", partition_field="date",
+        detail_path="transferorders/{id}", line_items_table="transfer_order_line_items",
+        line_items_parent_column="transfer_order_zoho_id", line_item_fields=TRANSFER_LINE_FIELDS,
+        fields={**REPLICA, "transfer_order_number": "transfer_order_number", "date": "date",
+                "status": "status",
+                "from_warehouse_zoho_id": "from_warehouse_id",
+                "from_warehouse_name": "from_warehouse_name",
+                "to_warehouse_zoho_id": "to_warehouse_id",
+                "to_warehouse_name": "to_warehouse_name"},
+        moves_stock=True,
     ),
 )  # fmt: skip
 
 BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}
 BY_ROUTE: dict[str, Entity] = {e.webhook_route: e for e in ENTITIES if e.webhook_route}
+# route -> every entity it takes, by record key: its own first, then those that also use it.
+ROUTE_ENTITIES: dict[str, tuple[Entity, ...]] = {
+    route: (own, *(e for e in ENTITIES if route in e.also_routes))
+    for route, own in BY_ROUTE.items()
+}
 
 
 def entity(name: str) -> Entity:

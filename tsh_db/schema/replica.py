@@ -21,7 +21,7 @@ from tsh_db.schema.base import (
     metadata,
     replicated_columns,
 )
-from tsh_db.types import Money, UTCDateTime
+from tsh_db.types import JSONType, Money, UTCDateTime
 
 products = Table(
     "products",
@@ -127,12 +127,81 @@ credit_notes = Table(
     Column("balance", Money),
 )
 
+
+def _line_items(table: str, parent: str, *extra: Column) -> Table:
+    """A line-items table: the parent's Zoho id, the line's, the item, then `extra` columns.
+    The unique constraint is named short: the convention's name passes PostgreSQL's 63."""
+    return Table(
+        table,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column(f"{parent}_zoho_id", String(32), nullable=False, index=True),
+        Column("zoho_line_item_id", String(32), nullable=False),
+        Column("product_zoho_id", String(32), index=True),
+        Column("name", Text),
+        Column("sku", String(128)),
+        *extra,
+        Column("raw", JSONType),
+        Column("synced_at", UTCDateTime, nullable=False),
+        UniqueConstraint(f"{parent}_zoho_id", "zoho_line_item_id", name=f"uq_{table}_line"),
+    )
+
+
+def _priced_lines() -> list[Column]:
+    """The line fields of sales and purchase documents (as `line_item_columns`)."""
+    return [Column(name, Money) for name in
+            ("quantity", "rate", "discount", "tax_percentage", "item_total")]  # fmt: skip
+
+
+credit_note_line_items = _line_items("credit_note_line_items", "credit_note", *_priced_lines())
+
 sales_orders = Table(
     "sales_orders",
     metadata,
     *replicated_columns(),
     *document_columns("salesorder_number", "customer"),
     Column("shipment_date", Date),
+)
+sales_order_line_items = _line_items("sales_order_line_items", "sales_order", *_priced_lines())
+
+# Inventory's own stock documents: an adjustment corrects stock per warehouse (by quantity or
+# by value), a transfer order moves it between two warehouses.
+inventory_adjustments = Table(
+    "inventory_adjustments",
+    metadata,
+    *replicated_columns(),
+    Column("date", Date, index=True),
+    Column("reason", Text),
+    Column("adjustment_type", String(16)),
+    Column("status", String(32)),
+    Column("reference_number", String(64)),
+    Column("total", Money),
+    Column("details_modified_time", UTCDateTime),
+)
+inventory_adjustment_line_items = _line_items(
+    "inventory_adjustment_line_items",
+    "inventory_adjustment",
+    Column("quantity_adjusted", Money),
+    Column("value_adjusted", Money),
+    Column("warehouse_zoho_id", String(32), index=True),
+    Column("warehouse_name", Text),
+)
+
+transfer_orders = Table(
+    "transfer_orders",
+    metadata,
+    *replicated_columns(),
+    Column("transfer_order_number", String(64)),
+    Column("date", Date, index=True),
+    Column("status", String(32)),
+    Column("from_warehouse_zoho_id", String(32)),
+    Column("from_warehouse_name", Text),
+    Column("to_warehouse_zoho_id", String(32)),
+    Column("to_warehouse_name", Text),
+    Column("details_modified_time", UTCDateTime),
+)
+transfer_order_line_items = _line_items(
+    "transfer_order_line_items", "transfer_order", Column("quantity_transfer", Money)
 )
 
 price_lists = Table(

@@ -17,7 +17,7 @@ from sqlalchemy import Boolean, Date, Numeric, String, Table
 
 from tsh_db.schema import metadata
 from tsh_db.types import UTCDateTime
-from tsh_pipelines.entities import BY_NAME, LINE_ITEM_FIELDS, Entity
+from tsh_pipelines.entities import BY_NAME, Entity
 from tsh_pipelines.zoho.timefmt import parse_zoho_date, parse_zoho_time
 
 
@@ -110,9 +110,10 @@ def product_row(record: Mapping[str, Any], source: str, now: datetime) -> dict[s
 def line_item_rows(
     entity: Entity, table: Table, parent_id: str, record: Mapping[str, Any], synced_at: datetime
 ) -> list[dict]:
+    """The line-items rows of one detail record, by the entity's `line_item_fields`."""
     rows = []
     for item in record.get("line_items") or []:
-        row = _mapped(table, LINE_ITEM_FIELDS, item)
+        row = _mapped(table, entity.line_item_fields, item)
         row[entity.line_items_parent_column] = parent_id
         row["raw"] = dict(item)
         row["synced_at"] = synced_at
