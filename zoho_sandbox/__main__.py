@@ -23,6 +23,8 @@ INT_OPTIONS = (
     "creditnotes",
     "salesorders",
     "inventory_only_items",
+    "inventory_adjustments",
+    "transfer_orders",
     "books_rpm",
     "inventory_rpm",
     "daily_limit",

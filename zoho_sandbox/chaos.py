@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .mutations import ACTIONS, MutationError
-from .specs import SPECS
+from .specs import INVENTORY_DOCS, SPECS
 from .world import ENTITIES, World
 
 CHAOS_ENTITIES = (*ENTITIES, "stock")
@@ -108,7 +108,7 @@ class Chaos:
     def _remember(self, entity: str, path: str, body: dict[str, Any]) -> None:
         spec = SPECS[entity]
         id_key = f"{spec.record_key}_id"
-        listed = body.get(entity)
+        listed = body.get(spec.list_name)
         records = listed if isinstance(listed, list) else [body.get(spec.record_key)]
         ids = [str(r[id_key]) for r in records if isinstance(r, dict) and id_key in r]
         for rid in ids:
@@ -204,6 +204,8 @@ def _entity_of(api: str, path: str) -> str | None:
         return None
     if parts[0] == "itemdetails" or (api == "inventory" and parts[0] == "items"):
         return "items"
-    if api == "books" and parts[0] in ENTITIES:
+    if api == "books" and parts[0] in ENTITIES and parts[0] not in INVENTORY_DOCS:
+        return parts[0]
+    if api == "inventory" and parts[0] in INVENTORY_DOCS:
         return parts[0]
     return None

@@ -33,6 +33,8 @@ class SandboxConfig:
     creditnotes: int = 100
     salesorders: int = 300
     inventory_only_items: int = 5
+    inventory_adjustments: int = 30
+    transfer_orders: int = 15
     books_rpm: int = 100
     rate_window: float = 60.0  # seconds of the "per-minute" window; tests shrink it
     inventory_rpm: int = 25

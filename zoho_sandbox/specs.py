@@ -44,48 +44,164 @@ class EntitySpec:
     number_key: str = ""
     party: str = ""  # customer | vendor, for documents
     statuses: tuple[str, ...] = field(default=())
+    list_key: str = ""  # the listing's key when it is not the URL segment
+
+    @property
+    def list_name(self) -> str:
+        return self.list_key or self.name
 
 
-def _doc(name: str, record_key: str, label: str, report: str, number_key: str, party: str,
-         statuses: tuple[str, ...]) -> EntitySpec:
+def _doc(
+    name: str,
+    record_key: str,
+    label: str,
+    report: str,
+    number_key: str,
+    party: str,
+    statuses: tuple[str, ...],
+    list_key: str = "",
+) -> EntitySpec:
     return EntitySpec(
-        name=name, record_key=record_key, label=label, report_name=report,
+        name=name,
+        record_key=record_key,
+        label=label,
+        report_name=report,
         sort_columns={number_key: "name", "date": "date", **_TIME_SORTS},
-        default_sort=("created_time", "D"), filters=_status_filters(*statuses),
-        default_filter="Status.All", document=True, number_key=number_key, party=party,
-        statuses=statuses)
+        default_sort=("created_time", "D"),
+        filters=_status_filters(*statuses),
+        default_filter="Status.All",
+        document=True,
+        number_key=number_key,
+        party=party,
+        statuses=statuses,
+        list_key=list_key,
+    )
 
 
 SPECS: dict[str, EntitySpec] = {
     "items": EntitySpec(
-        "items", "item", "Item", "Items", {"name": "name", **_TIME_SORTS}, ("name", "A"),
-        ACTIVE_FILTERS, "Status.Active"),
+        "items",
+        "item",
+        "Item",
+        "Items",
+        {"name": "name", **_TIME_SORTS},
+        ("name", "A"),
+        ACTIVE_FILTERS,
+        "Status.Active",
+    ),
     "contacts": EntitySpec(
-        "contacts", "contact", "Contact", "Contacts",
-        {"contact_name": "name", "name": "name", **_TIME_SORTS}, ("contact_name", "A"),
-        ACTIVE_FILTERS, "Status.All"),
-    "invoices": _doc("invoices", "invoice", "Invoice", "Invoices", "invoice_number", "customer",
-                     ("draft", "sent", "overdue", "paid", "partially_paid", "void")),
-    "bills": _doc("bills", "bill", "Bill", "Bills", "bill_number", "vendor",
-                  ("draft", "open", "overdue", "paid", "partially_paid", "void")),
-    "creditnotes": _doc("creditnotes", "creditnote", "Credit Note", "Credit Notes",
-                        "creditnote_number", "customer", ("draft", "open", "closed", "void")),
-    "salesorders": _doc("salesorders", "salesorder", "Sales Order", "Sales Orders",
-                        "salesorder_number", "customer",
-                        ("draft", "open", "invoiced", "partially_invoiced", "closed", "void")),
+        "contacts",
+        "contact",
+        "Contact",
+        "Contacts",
+        {"contact_name": "name", "name": "name", **_TIME_SORTS},
+        ("contact_name", "A"),
+        ACTIVE_FILTERS,
+        "Status.All",
+    ),
+    "invoices": _doc(
+        "invoices",
+        "invoice",
+        "Invoice",
+        "Invoices",
+        "invoice_number",
+        "customer",
+        ("draft", "sent", "overdue", "paid", "partially_paid", "void"),
+    ),
+    "bills": _doc(
+        "bills",
+        "bill",
+        "Bill",
+        "Bills",
+        "bill_number",
+        "vendor",
+        ("draft", "open", "overdue", "paid", "partially_paid", "void"),
+    ),
+    "creditnotes": _doc(
+        "creditnotes",
+        "creditnote",
+        "Credit Note",
+        "Credit Notes",
+        "creditnote_number",
+        "customer",
+        ("draft", "open", "closed", "void"),
+    ),
+    "salesorders": _doc(
+        "salesorders",
+        "salesorder",
+        "Sales Order",
+        "Sales Orders",
+        "salesorder_number",
+        "customer",
+        ("draft", "open", "confirmed", "invoiced", "partially_invoiced", "closed", "void"),
+    ),
+    # Inventory only: the number key of an adjustment is its reference_number
+    "inventoryadjustments": _doc(
+        "inventoryadjustments",
+        "inventory_adjustment",
+        "Inventory Adjustment",
+        "Inventory Adjustments",
+        "reference_number",
+        "",
+        ("adjusted", "draft"),
+        "inventory_adjustments",
+    ),
+    "transferorders": _doc(
+        "transferorders",
+        "transfer_order",
+        "Transfer Order",
+        "Transfer Orders",
+        "transfer_order_number",
+        "",
+        ("draft", "in_transit", "transferred"),
+        "transfer_orders",
+    ),
     "pricebooks": EntitySpec(
-        "pricebooks", "pricebook", "Price Book", "Price Books", {"name": "name", **_TIME_SORTS},
-        ("name", "A"), ACTIVE_FILTERS, "Status.All"),
+        "pricebooks",
+        "pricebook",
+        "Price Book",
+        "Price Books",
+        {"name": "name", **_TIME_SORTS},
+        ("name", "A"),
+        ACTIVE_FILTERS,
+        "Status.All",
+    ),
 }
 
 DOCUMENTS = ("invoices", "bills", "creditnotes", "salesorders")
+INVENTORY_DOCS = ("inventoryadjustments", "transferorders")  # served by Inventory only
 
 # id namespaces (see clock.make_id)
-ENT = {"items": 1, "contacts": 2, "invoices": 3, "bills": 4, "creditnotes": 5, "salesorders": 6,
-       "pricebooks": 7, "warehouses": 8, "pricebook_items": 10, "images": 11, "custom_fields": 12,
-       "currencies": 13, "accounts": 14, "taxes": 15, "categories": 16, "persons": 17,
-       "stock": 30}
-LINE_ENT = {"invoices": 23, "bills": 24, "creditnotes": 25, "salesorders": 26}
+ENT = {
+    "items": 1,
+    "contacts": 2,
+    "invoices": 3,
+    "bills": 4,
+    "creditnotes": 5,
+    "salesorders": 6,
+    "pricebooks": 7,
+    "warehouses": 8,
+    "pricebook_items": 10,
+    "images": 11,
+    "custom_fields": 12,
+    "currencies": 13,
+    "accounts": 14,
+    "taxes": 15,
+    "categories": 16,
+    "persons": 17,
+    "stock": 30,
+    "inventoryadjustments": 18,
+    "transferorders": 19,
+    "reasons": 20,
+}
+LINE_ENT = {
+    "invoices": 23,
+    "bills": 24,
+    "creditnotes": 25,
+    "salesorders": 26,
+    "inventoryadjustments": 27,
+    "transferorders": 28,
+}
 
 
 def spec_for(entity: str) -> EntitySpec:

@@ -9,10 +9,18 @@ from .clock import make_id
 from .config import SandboxConfig
 from .gen_contacts import contact_summary, generate_contacts, render_contact
 from .gen_docs import KINDS, doc_summary, generate_docs, render_doc
+from .gen_inventory import (
+    generate_adjustments,
+    generate_transfers,
+    inventory_doc_summary,
+    render_adjustment,
+    render_transfer,
+)
 from .gen_items import (
     generate_items,
     inventory_item,
     item_summary,
+    numify_ids,
     render_item,
     sku_of,
     stock_of,
@@ -20,10 +28,12 @@ from .gen_items import (
     warehouse_stock,
 )
 from .gen_pricebooks import generate_pricebooks, pricebook_fields, render_pricebook
-from .specs import DOCUMENTS, ENT, SPECS
+from .specs import DOCUMENTS, ENT, INVENTORY_DOCS, SPECS
 from .store import EntityStore, Row
 
-ENTITIES = ("items", "contacts", *DOCUMENTS, "pricebooks")
+ENTITIES = ("items", "contacts", *DOCUMENTS, "pricebooks", *INVENTORY_DOCS)
+# Books item records carry these stock totals (unconfirmed in Zoho's docs)
+BOOKS_STOCK_KEYS = ("stock_on_hand", "available_stock", "actual_available_stock")
 
 
 class World:
@@ -43,6 +53,8 @@ class World:
             "items": item_rows,
             "contacts": contact_rows,
             "pricebooks": generate_pricebooks(seed, self.items),
+            "inventoryadjustments": generate_adjustments(seed, cfg.inventory_adjustments),
+            "transferorders": generate_transfers(seed, cfg.transfer_orders),
         }
         sizes = {
             "invoices": cfg.invoices,
@@ -68,6 +80,10 @@ class World:
             return render_contact(self.seed, row, self.pricebook_names())
         if entity == "pricebooks":
             return render_pricebook(self.seed, row, self.item_lookup)
+        if entity == "inventoryadjustments":
+            return render_adjustment(self.seed, row, self.items)
+        if entity == "transferorders":
+            return render_transfer(self.seed, row, self.items)
         return render_doc(self.seed, KINDS[entity], row, self.items, self.contacts)
 
     def summary(self, entity: str, row: Row) -> dict[str, Any]:
@@ -77,7 +93,21 @@ class World:
             return contact_summary(render_contact(self.seed, row, self.pricebook_names()))
         if entity == "pricebooks":
             return pricebook_fields(self.seed, row)
+        if entity in INVENTORY_DOCS:
+            return inventory_doc_summary(self.detail(entity, row))
         return doc_summary(self.detail(entity, row))
+
+    def published(self, entity: str, row: Row, detail: bool = True) -> dict[str, Any]:
+        """The record as Zoho serves it and as its webhook carries it: Inventory's own
+        documents with ids as JSON numbers, the rest as `detail`."""
+        rec = self.detail(entity, row) if detail else self.summary(entity, row)
+        return numify_ids(rec) if entity in INVENTORY_DOCS else rec
+
+    def books_item(self, row: Row) -> dict[str, Any]:
+        """Books' item record: the detail plus the stock totals (one database behind Books
+        and Inventory, so they move with the documents)."""
+        totals = stock_totals(stock_of(self.seed, row))
+        return {**render_item(self.seed, row), **{k: totals[k] for k in BOOKS_STOCK_KEYS}}
 
     def pricebook_names(self) -> dict[str, str]:
         return {r.id: r.name for r in self.stores["pricebooks"].rows.values()}

@@ -9,7 +9,7 @@ from .errors import Answer, ParamError, bad_param, invalid_url, not_found
 from .gen_items import warehouse_list
 from .org import organization
 from .query import page_context, paginate, parse_list
-from .specs import SPECS
+from .specs import INVENTORY_DOCS, SPECS
 from .world import World
 
 BOOKS_LISTS = ("items", "contacts", "invoices", "bills", "creditnotes", "salesorders", "pricebooks")
@@ -55,7 +55,8 @@ def _books(world: World, parts: list[str], params: Mapping[str, str], duplicate:
     row = world.stores[entity].get(parts[1])
     if row is None or row.source != "books":
         return not_found(SPECS[entity].label)
-    return ok({SPECS[entity].record_key: world.detail(entity, row)})
+    record = world.books_item(row) if entity == "items" else world.detail(entity, row)
+    return ok({SPECS[entity].record_key: record})
 
 
 def _inventory(
@@ -70,6 +71,14 @@ def _inventory(
         if row is None:
             return not_found("Item")
         return ok({"item": world.inventory(row, detail=True)})
+    if parts and parts[0] in INVENTORY_DOCS and len(parts) <= 2:
+        entity = parts[0]
+        if len(parts) == 1:
+            return _list(world, entity, params, duplicate, inventory=False)
+        row = world.stores[entity].get(parts[1])
+        if row is None:
+            return not_found(SPECS[entity].label)
+        return ok({SPECS[entity].record_key: world.published(entity, row)})
     return invalid_url()
 
 
@@ -88,7 +97,7 @@ def _list(
     world: World, entity: str, params: Mapping[str, str], duplicate: bool, inventory: bool
 ) -> Answer:
     spec = SPECS[entity]
-    view = "all" if inventory else "books"
+    view = "all" if inventory or entity in INVENTORY_DOCS else "books"
     q = parse_list(spec, params, view, world.honour_offset)
     rows, lo, hi = world.stores[entity].select(q.selection)
     if q.count_only:
@@ -101,8 +110,8 @@ def _list(
     if inventory:
         records = [world.inventory(r, detail=False) for r in page]
     else:
-        records = [world.summary(entity, r) for r in page]
-    return ok({entity: records, "page_context": page_context(spec, q, has_more)})
+        records = [world.published(entity, r, detail=False) for r in page]
+    return ok({spec.list_name: records, "page_context": page_context(spec, q, has_more)})
 
 
 def _id_list(params: Mapping[str, str], name: str) -> list[str]:
@@ -120,7 +129,7 @@ def _item_details(world: World, params: Mapping[str, str]) -> Answer:
     for rid in _id_list(params, "item_ids"):
         row = store.get(rid)
         if row is not None and row.source == "books":
-            out.append(world.detail("items", row))
+            out.append(world.books_item(row))
     return ok({"items": out})
 
 
