@@ -23,7 +23,7 @@ from tsh_db.schema import (
     tds_sync_runs,
 )
 from tsh_db.types import utcnow
-from tsh_pipelines.entities import BY_NAME, Entity
+from tsh_pipelines.entities import BY_NAME, ENTITIES, Entity
 from tsh_pipelines.sync.reconcile import count_live, scope_of
 from tsh_pipelines.zoho import INVENTORY, ZohoBudgetExhausted, ZohoClient
 
@@ -37,8 +37,8 @@ HEALTHY, WARNING, CRITICAL = "healthy", "warning", "critical"
 OK, WARN, ERROR = "ok", "warn", "error"
 BAGHDAD = ZoneInfo("Asia/Baghdad")
 
-COUNTED = ("products", "customers", "warehouses", "price_lists", "invoices", "bills",
-           "credit_notes", "sales_orders")  # fmt: skip
+COUNTED = ("products", "customers", "warehouses", "price_lists",
+           *(e.name for e in ENTITIES if e.partitioned))  # fmt: skip
 FRESH = {"products": "products", "product_warehouse_stock": "product_warehouse_stock",
          "invoices": "invoices"}  # fmt: skip
 

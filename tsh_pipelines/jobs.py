@@ -9,10 +9,12 @@ from __future__ import annotations
 import dagster as dg
 
 from tsh_pipelines.assets.common import MODE_TAG
+from tsh_pipelines.entities import ENTITIES
 from tsh_pipelines.sync.replicate import FULL_REFRESH, INCREMENTAL
 
 # Checks run in the daily investigation, not on every sync (each costs a Zoho call).
-REPLICATION = dg.AssetSelection.groups("catalog", "sales", "purchases").without_checks()
+# Every registry group: a new entity's group joins the sync jobs with its row.
+REPLICATION = dg.AssetSelection.groups(*dict.fromkeys(e.group for e in ENTITIES)).without_checks()
 
 # Steps wait on Zoho, not on the CPU: as many at once as the Zoho pools allow (dagster.yaml),
 # not one per core. The forkserver starts each step from a process that has already imported

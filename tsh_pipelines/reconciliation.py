@@ -20,7 +20,7 @@ from sqlalchemy import desc, func, select
 from sqlalchemy.engine import Engine
 
 from tsh_db.schema import data_investigation_reports, products
-from tsh_pipelines.entities import BY_NAME
+from tsh_pipelines.entities import BY_NAME, ENTITIES
 from tsh_pipelines.investigation import (
     COUNTED,
     ERROR,
@@ -56,8 +56,10 @@ from tsh_pipelines.zoho import (
 
 IDS_SHOWN = 50
 # What a reconciliation reports on: the registry's entities, plus stock and prices by value.
+# Every registry entity with a listing of its own (stock is the Inventory side of products),
+# then the documents in registry order: adding a document to the registry reconciles it.
 RECONCILED = ("products", "stock", "warehouses", "customers", "price_lists", "product_prices",
-              "invoices", "bills", "credit_notes", "sales_orders")  # fmt: skip
+              *(e.name for e in ENTITIES if e.partitioned))  # fmt: skip
 ASSET = {"stock": "product_warehouse_stock"}  # check -> asset, where the name differs
 # One listing serves two reports; the second one's calls are counted where they are made.
 UNITS: dict[str, tuple[str, ...]] = {

@@ -13,10 +13,12 @@ only a verified body is parsed into a record.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+from tsh_pipelines.entities import Entity
 from tsh_webhooks.delivery import ENTITY_PARAMETERS, Rejected
 
 JSON, JSONSTRING, FIELDS = "json", "jsonstring", "fields"
@@ -71,16 +73,38 @@ def parse_json(text: bytes | str, where: str = "The body") -> Any:
 def payload(body: Body, record_key: str, id_field: str) -> tuple[Any, bool]:
     """(the payload to store, whether it names its record key). The payload keeps the record
     under `record_key` as the event handlers read it."""
+    return _shaped(body, _parsed(body), record_key, id_field)
+
+
+def payload_for(body: Body, entities: Sequence[Entity]) -> tuple[Entity, Any, bool]:
+    """(the entity, its payload, whether the body names its record key) on a route that takes
+    `entities` (its own first): the first whose record key the body carries, else whose id
+    field it carries (a bare record, entity parameters), else the route's own. The `stock`
+    route takes an `item` and, as TSH's Zoho sends it, an `inventory_adjustment`."""
+    value = _parsed(body)
+    record = isinstance(value, dict) and value  # a JSON object, or the form's fields
+    chosen = next((e for e in entities if record and isinstance(record.get(e.record_key), dict)),
+                  None) or next((e for e in entities if record and e.id_field in record),
+                                entities[0])  # fmt: skip
+    return chosen, *_shaped(body, value, chosen.record_key, chosen.id_field)
+
+
+def _parsed(body: Body) -> Any:
+    """The JSON value of a JSON or JSONString body; the fields of a form of fields."""
     if body.kind == FIELDS:
-        fields = dict(body.form)  # a repeated field: the last one counts, as in most servers
+        return dict(body.form)  # a repeated field: the last one counts, as in most servers
+    if body.kind == JSONSTRING:
+        return parse_json(dict(body.form)[JSONSTRING_FIELD], f"The {JSONSTRING_FIELD} field")
+    return parse_json(body.raw)
+
+
+def _shaped(body: Body, value: Any, record_key: str, id_field: str) -> tuple[Any, bool]:
+    if body.kind == FIELDS:
+        fields = value
         record = {id_field: fields[id_field]} if id_field in fields else {}
         # Only the id: a handful of chosen fields is not the record, so the event fetches it
         # by id when applied instead of writing the fields over the stored row.
         return {record_key: record, ENTITY_PARAMETERS: fields}, False
-    if body.kind == JSONSTRING:
-        value = parse_json(dict(body.form)[JSONSTRING_FIELD], f"The {JSONSTRING_FIELD} field")
-    else:
-        value = parse_json(body.raw)
     if isinstance(value, dict) and isinstance(value.get(record_key), dict):
         return value, True
     if isinstance(value, dict) and id_field in value:  # a bare record

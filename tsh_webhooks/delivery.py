@@ -8,9 +8,12 @@ What a signature must cover: every query parameter the receiver acts on (`ACTED_
 the route. Zoho signs the query but not the path, so the route is covered either by a signed
 `route` parameter equal to the path's route, or by a JSON body whose record key only that
 route takes (`{"invoice": …}` can only be an invoice). Products and stock both carry an
-`item`, and a bare record or entity parameters name their record only by an id field that
-other records carry too (a credit note has an `invoice_id`): those need `route`. A captured
-delivery replayed with another event or on another route is therefore refused.
+`item`; inventory-adjustments and stock both take an `inventory_adjustment` (TSH's Zoho sends
+its Inventory Adjustments rule to `stock`); and a bare record or entity parameters name their
+record only by an id field that other records carry too (a credit note has an `invoice_id`):
+those need `route`. A captured delivery replayed with another event or on another route is
+therefore refused. A route that takes several record keys (`stock`) stores each delivery as
+the entity whose record the body carries.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from tsh_pipelines.entities import BY_ROUTE, Entity
+from tsh_pipelines.entities import BY_ROUTE, ROUTE_ENTITIES, Entity
 
 EVENTS = ("created", "edited", "deleted")
 ACTED_ON = ("event", "route")
@@ -43,7 +46,8 @@ ID_ONLY_PREFIX = "id-only:"
 CONTENT_CHARS = 32
 # Where an entity-parameter (form fields) body keeps its fields beside the id.
 ENTITY_PARAMETERS = "entity_parameters"
-ROUTES_BY_KEY = Counter(e.record_key for e in BY_ROUTE.values())
+# How many routes take each record key: a key only one route takes covers that route.
+ROUTES_BY_KEY = Counter(e.record_key for es in ROUTE_ENTITIES.values() for e in es)
 
 
 class Rejected(Exception):  # noqa: N818 - reads as "raise Rejected(...)", like HTTPException
@@ -78,8 +82,15 @@ class Delivery:
 
 
 def entity_for(route: str) -> Entity:
+    """The route's own entity."""
+    return entities_for(route)[0]
+
+
+def entities_for(route: str) -> tuple[Entity, ...]:
+    """Every entity the route takes, its own first (`stock` also takes inventory adjustments:
+    the body's record key decides)."""
     try:
-        return BY_ROUTE[route]
+        return ROUTE_ENTITIES[route]
     except KeyError:
         raise Rejected(
             404, "invalid",
@@ -147,7 +158,8 @@ def check_route(route: str, entity: Entity, signed: Mapping[str, str], names_key
         return
     if names_key and ROUTES_BY_KEY[entity.record_key] == 1:
         return
-    shared = [r for r, e in sorted(BY_ROUTE.items()) if e.record_key == entity.record_key]
+    shared = [r for r, es in sorted(ROUTE_ENTITIES.items())
+              if any(e.record_key == entity.record_key for e in es)]  # fmt: skip
     why = (
         f"records under {entity.record_key!r} go to {' and '.join(shared)}"
         if names_key
@@ -186,12 +198,14 @@ def record_id(payload: Any, route: str, entity: Entity) -> str:
     record = payload.get(key) if isinstance(payload, dict) else None
     if not isinstance(record, dict):
         found = sorted(payload)[:10] if isinstance(payload, dict) else type(payload).__name__
+        others = [e.record_key for e in ROUTE_ENTITIES.get(route, ()) if e.record_key != key]
+        also = f" (or {' or '.join(repr(k) for k in others)})" if others else ""
         raise Rejected(
             422, "invalid",
-            f"No {key!r} object in the body (found: {found}). The {route} webhook must send "
-            f"{shape}, a bare record with {id_field!r}, or {id_field} as a form field; set the "
-            "Zoho webhook's payload to the module's default JSON.",
-            reason=f"no {key!r} record in the body",
+            f"No {key!r}{also} object in the body (found: {found}). The {route} webhook must "
+            f"send {shape}, a bare record with {id_field!r}, or {id_field} as a form field; set "
+            "the Zoho webhook's payload to the module's default JSON.",
+            reason=f"no {key!r}{also} record in the body",
         )  # fmt: skip
     raw = record.get(id_field)
     # Zoho ids come as strings or as numbers past 2^53; json keeps big integers exact.

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from tsh_db.types import utcnow
-from tsh_pipelines.entities import BY_ROUTE
+from tsh_pipelines.entities import ROUTE_ENTITIES
 from tsh_webhooks import bodies, delivery, inbox, signature
 from tsh_webhooks.delivery import EVENT_HEADER, Delivery, Rejected
 from tsh_webhooks.models import DeliveryResult, ErrorMessage
@@ -19,7 +19,10 @@ from tsh_webhooks.signature import SIGNATURE_HEADER
 
 router = APIRouter(tags=["webhooks"])
 
-ROUTES_DOC = ", ".join(f"`{r}` (`{e.record_key}`)" for r, e in sorted(BY_ROUTE.items()))
+ROUTES_DOC = ", ".join(
+    f"`{r}` ({' or '.join(f'`{e.record_key}`' for e in es)})"
+    for r, es in sorted(ROUTE_ENTITIES.items())
+)
 _ERRORS = {
     400: "The body is neither JSON nor a form, or not valid JSON.",
     401: f"{SIGNATURE_HEADER} missing or wrong, the route or event not covered by it, or no "
@@ -56,7 +59,8 @@ PARAMETERS = [
      "description": "created, edited or deleted. Without it: X-ZOHO-Event, else the method."},
     {"name": "route", "in": "query", "schema": {"type": "string"},
      "description": "The route again, so that the signature covers it; needed on products and "
-     "stock (both send an `item`) and for bare records or entity parameters."},
+     "stock (both send an `item`), inventory-adjustments and stock (both take an "
+     "`inventory_adjustment`), and for bare records or entity parameters."},
     {"name": SIGNATURE_HEADER, "in": "header", "required": True, "schema": {"type": "string"},
      "description": "Hex or base64 HMAC-SHA256 (see the description)."},
     {"name": EVENT_HEADER, "in": "header", "schema": {"type": "string"},
@@ -120,7 +124,7 @@ for _method in ("POST", "PUT", "DELETE"):
 
 async def _read(request: Request, route: str, settings: Settings, attempt: Attempt) -> Delivery:
     received_at = utcnow()
-    entity = delivery.entity_for(route)
+    entities = delivery.entities_for(route)
     # The raw query string: building request.url for it costs more than the whole parse.
     query = delivery.query_pairs(request.scope["query_string"].decode("latin-1"))
     attempt.query_parameters = [key for key, _ in query]
@@ -136,7 +140,7 @@ async def _read(request: Request, route: str, settings: Settings, attempt: Attem
         body.signed_json, raw, list(signed), attempt.check,
     )  # fmt: skip
     # Only now, signed, is the body parsed and are the query parameters believed.
-    payload, names_key = bodies.payload(body, entity.record_key, entity.id_field)
+    entity, payload, names_key = bodies.payload_for(body, entities)
     entity_id = delivery.record_id(payload, route, entity)
     delivery.check_route(route, entity, signed, names_key)
     event, _ = delivery.resolve_event(
