@@ -74,8 +74,13 @@ class SandboxConfig:
     webhooks_off: str = ""
     # Whether Zoho moves `last_modified_time` on a stock movement or a price-book rate edit
     # is unconfirmed: false leaves it alone, so only a full re-read can see the change.
-    stock_moves_bump_modified: bool = True
+    stock_moves_bump_modified: bool = False
     rate_edits_bump_modified: bool = True
+    # whether a stock move sends the item's record to the `stock` webhook route (no such
+    # Zoho webhook is known: off by default)
+    stock_item_webhooks: bool = False
+    # where inventory adjustments' webhooks go: their own route, or `stock` as TSH's Zoho
+    adjustments_route: str = "inventory-adjustments"  # inventory-adjustments | stock
     # An organisation moved to Zoho Locations: per-location stock on the Inventory items
     # listing and `locations[]` instead of `warehouses[]` on the detail.
     inventory_mode: str = "warehouses"  # warehouses | locations
@@ -91,12 +96,13 @@ class SandboxConfig:
 
 
 # Boolean settings that take a value on the command line (`--rate-edits-bump-modified false`).
-VALUED_BOOLS = ("stock_moves_bump_modified", "rate_edits_bump_modified")
+VALUED_BOOLS = ("stock_moves_bump_modified", "rate_edits_bump_modified", "stock_item_webhooks")
 # Settings with a fixed set of values; `SandboxProcess(retry_after=False)` means "off".
 CHOICES: dict[str, tuple[str, ...]] = {
     "inventory_mode": ("warehouses", "locations"),
     "filter_offset": ("honoured", "ignored"),
     "retry_after": ("on", "off"),
+    "adjustments_route": ("inventory-adjustments", "stock"),
 }
 ON_OFF = ("retry_after",)
 

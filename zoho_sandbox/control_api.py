@@ -15,6 +15,7 @@ from .chaos import ChaosError
 from .faults import FaultError
 from .mutations import MutationError
 from .state import Sandbox
+from .switches import SwitchError
 from .webhooks import DeliveryPolicy, WebhookPolicyError
 from .world import ENTITIES
 
@@ -83,6 +84,21 @@ def register_control(app: FastAPI, sb: Sandbox, respond: JsonResponder) -> None:
             200,
             {"faults": sb.faults.describe(), "refresh_token_revoked": sb.tokens.refresh_revoked},
         )
+
+    @app.get("/_sandbox/switches")
+    async def get_switches() -> Response:
+        return respond(200, {"switches": sb.switches.describe()})
+
+    @app.post("/_sandbox/switches")
+    async def set_switches(request: Request) -> Response:
+        body = await _json_body(request)
+        if body is None:
+            return respond(400, {"error": "body must be a JSON object"})
+        try:
+            sb.set_switches(body)
+        except SwitchError as exc:
+            return respond(400, {"error": str(exc)})
+        return respond(200, {"switches": sb.switches.describe()})
 
     @app.get("/_sandbox/clock")
     async def get_clock() -> Response:
@@ -159,6 +175,7 @@ def snapshot(sb: Sandbox) -> dict[str, Any]:
             "chaos": sb.chaos.stats(),
             "record_counts": {e: len(sb.world.stores[e].rows) for e in ENTITIES},
             "clock": sb.clock_state(),
+            "switches": sb.switches.describe(),
         }
     )
     return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from .catalog import SALESPEOPLE
+from .catalog import SALESPEOPLE, WAREHOUSES
 from .clock import (
     DAY_SECONDS,
     DOC_FIRST_DAY,
@@ -29,8 +29,15 @@ from .gen_items import ItemCatalog, sku_of
 from .specs import ENT, LINE_ENT
 from .store import Row
 
-DETAIL_ONLY_DOC_KEYS = ("line_items", "sub_total", "tax_total", "notes", "terms",
-                        "billing_address", "custom_fields")
+DETAIL_ONLY_DOC_KEYS = (
+    "line_items",
+    "sub_total",
+    "tax_total",
+    "notes",
+    "terms",
+    "billing_address",
+    "custom_fields",
+)
 QUANTITIES = (1, 1, 1, 2, 2, 3, 4, 5, 6, 10, 12, 20, 24, 50)
 
 
@@ -47,10 +54,12 @@ class DocKind:
 KINDS = {
     "invoices": DocKind("invoices", "INV", "invoice_id", "invoice_number", "customer", "due_date"),
     "bills": DocKind("bills", "BILL", "bill_id", "bill_number", "vendor", "due_date"),
-    "creditnotes": DocKind("creditnotes", "CN", "creditnote_id", "creditnote_number",
-                           "customer", ""),
-    "salesorders": DocKind("salesorders", "SO", "salesorder_id", "salesorder_number",
-                           "customer", "shipment_date"),
+    "creditnotes": DocKind(
+        "creditnotes", "CN", "creditnote_id", "creditnote_number", "customer", ""
+    ),
+    "salesorders": DocKind(
+        "salesorders", "SO", "salesorder_id", "salesorder_number", "customer", "shipment_date"
+    ),
 }
 
 
@@ -69,7 +78,8 @@ def pick_status(rng: random.Random, entity: str, due_day: int) -> str:
     if entity == "creditnotes":
         return ("draft", "void", "open", "closed")[_bucket(r, (0.05, 0.08, 0.38))]
     return ("draft", "void", "open", "invoiced", "partially_invoiced", "closed")[
-        _bucket(r, (0.05, 0.08, 0.28, 0.83, 0.9))]
+        _bucket(r, (0.05, 0.08, 0.28, 0.83, 0.9))
+    ]
 
 
 def _bucket(r: float, edges: tuple[float, ...]) -> int:
@@ -99,16 +109,31 @@ def generate_docs(seed: int, kind: DocKind, n: int, contacts: ContactCatalog) ->
         core = doc_core(rng, n_party, offset)
         status = pick_status(rng, kind.entity, day + core[1])
         created = day_start(day) + 8 * 3600 + rng.randrange(10 * 3600)
-        lmt = created if rng.random() < 0.6 else min(
-            GEN_END, created + rng.randrange(60 * DAY_SECONDS))
+        lmt = (
+            created
+            if rng.random() < 0.6
+            else min(GEN_END, created + rng.randrange(60 * DAY_SECONDS))
+        )
         rid = str(make_id(seed, ENT[kind.entity], idx + 1))
-        rows.append(Row(rid, idx, f"{kind.prefix}-{idx + 1:06d}", created, lmt, day_str(day),
-                        status, "books", core))
+        rows.append(
+            Row(
+                rid,
+                idx,
+                f"{kind.prefix}-{idx + 1:06d}",
+                created,
+                lmt,
+                day_str(day),
+                status,
+                "books",
+                core,
+            )
+        )
     return rows
 
 
-def gen_lines(seed: int, kind: DocKind, idx: int, rng: random.Random, items: ItemCatalog,
-              usd: bool) -> tuple[list[dict[str, Any]], float, float]:
+def gen_lines(
+    seed: int, kind: DocKind, idx: int, rng: random.Random, items: ItemCatalog, usd: bool
+) -> tuple[list[dict[str, Any]], float, float]:
     lines: list[dict[str, Any]] = []
     sub_total = tax_total = 0.0
     for k in range(rng.randint(1, 6) if items.books_count else 0):
@@ -119,8 +144,9 @@ def gen_lines(seed: int, kind: DocKind, idx: int, rng: random.Random, items: Ite
             base = items.prates[j] or round(base * 0.7)
         rate = round(base / USD_PER_IQD, 2) if usd else base
         r = rng.random()
-        discount: float | str = 0.0 if r < 0.7 else (float(rng.choice((5, 10))) if r < 0.85
-                                                      else "")  # "" is a real-data quirk
+        discount: float | str = (
+            0.0 if r < 0.7 else (float(rng.choice((5, 10))) if r < 0.85 else "")
+        )  # "" is a real-data quirk
         r = rng.random()
         tax: float | str = 0.0 if r < 0.75 else (5.0 if r < 0.95 else "5%")
         pct = float(str(tax).rstrip("%"))
@@ -128,16 +154,35 @@ def gen_lines(seed: int, kind: DocKind, idx: int, rng: random.Random, items: Ite
         item_total = round(gross * (1 - (discount or 0) / 100), 2)
         sub_total += item_total
         tax_total += round(item_total * pct / 100, 2)
-        lines.append({
-            "line_item_id": str(make_id(seed, LINE_ENT[kind.entity], idx * 10 + k + 1)),
-            "item_id": items.ids[j], "name": items.names[j], "sku": sku_of(j),
-            "description": "", "item_order": k + 1, "quantity": float(qty),
-            "unit": items.units[j], "rate": rate, "discount": discount,
-            "discount_amount": round(gross - item_total, 2),
-            "tax_id": str(make_id(seed, ENT["taxes"], 1)) if pct else "",
-            "tax_name": "VAT" if pct else "", "tax_percentage": tax, "item_total": item_total,
-        })
+        lines.append(
+            {
+                "line_item_id": str(make_id(seed, LINE_ENT[kind.entity], idx * 10 + k + 1)),
+                "item_id": items.ids[j],
+                "name": items.names[j],
+                "sku": sku_of(j),
+                "description": "",
+                "item_order": k + 1,
+                "quantity": float(qty),
+                "unit": items.units[j],
+                "rate": rate,
+                "discount": discount,
+                "discount_amount": round(gross - item_total, 2),
+                "tax_id": str(make_id(seed, ENT["taxes"], 1)) if pct else "",
+                "tax_name": "VAT" if pct else "",
+                "tax_percentage": tax,
+                "item_total": item_total,
+                **line_warehouse(seed, idx * 10 + k),
+            }
+        )
     return lines, round(sub_total, 2), round(tax_total, 2)
+
+
+def line_warehouse(seed: int, serial: int) -> dict[str, str]:
+    """The warehouse a generated line ships from or into: mostly the primary (drawn from
+    the line's serial, not the RNG, so every other field stays as it was)."""
+    n = {3: 1, 4: 2}.get(serial % 5, 0)
+    return {"warehouse_id": str(make_id(seed, ENT["warehouses"], n + 1)),
+            "warehouse_name": WAREHOUSES[n][0]}  # fmt: skip
 
 
 def _balance(status: str, total: float, frac: float) -> float:
@@ -148,8 +193,9 @@ def _balance(status: str, total: float, frac: float) -> float:
     return total
 
 
-def render_doc(seed: int, kind: DocKind, row: Row, items: ItemCatalog,
-               contacts: ContactCatalog) -> dict[str, Any]:
+def render_doc(
+    seed: int, kind: DocKind, row: Row, items: ItemCatalog, contacts: ContactCatalog
+) -> dict[str, Any]:
     if row.rec is not None:
         return row.rec
     party, due_days, frac = row.core
@@ -158,27 +204,45 @@ def render_doc(seed: int, kind: DocKind, row: Row, items: ItemCatalog,
     lines, sub_total, tax_total = gen_lines(seed, kind, row.idx, rng, items, currency == "USD")
     total = round(sub_total + tax_total, 2)
     rec: dict[str, Any] = {
-        kind.id_key: row.id, kind.number_key: row.name, "date": row.date,
+        kind.id_key: row.id,
+        kind.number_key: row.name,
+        "date": row.date,
         f"{kind.party}_id": contacts.ids[party] if party >= 0 else "",
         f"{kind.party}_name": contacts.names[party] if party >= 0 else "",
-        "status": row.status, "reference_number": f"REF-{rng.randint(1000, 99999)}",
-        "currency_id": currency_id(seed, currency), "currency_code": currency,
+        "status": row.status,
+        "reference_number": f"REF-{rng.randint(1000, 99999)}",
+        "currency_id": currency_id(seed, currency),
+        "currency_code": currency,
         "exchange_rate": USD_PER_IQD if currency == "USD" else 1.0,
         "salesperson_name": rng.choice(SALESPEOPLE) if kind.party == "customer" else "",
-        "sub_total": sub_total, "tax_total": tax_total, "total": total,
+        "sub_total": sub_total,
+        "tax_total": tax_total,
+        "total": total,
     }
     if kind.entity != "salesorders":
         rec["balance"] = _balance(row.status, total, frac)
     if kind.second_date:
         rec[kind.second_date] = _add_days(row.date, due_days)
-    rec.update({
-        "line_items": lines, "notes": "Thank you for your business.", "terms": "",
-        "custom_fields": [{"customfield_id": str(make_id(seed, ENT["custom_fields"], 2)),
-                           "index": 1, "label": "Branch", "api_name": "cf_branch",
-                           "data_type": "string", "value": "Baghdad"}],
-        "custom_field_hash": {"cf_branch": "Baghdad", "cf_branch_unformatted": "Baghdad"},
-        "created_time": fmt_ts(row.created), "last_modified_time": fmt_ts(row.lmt),
-    })
+    rec.update(
+        {
+            "line_items": lines,
+            "notes": "Thank you for your business.",
+            "terms": "",
+            "custom_fields": [
+                {
+                    "customfield_id": str(make_id(seed, ENT["custom_fields"], 2)),
+                    "index": 1,
+                    "label": "Branch",
+                    "api_name": "cf_branch",
+                    "data_type": "string",
+                    "value": "Baghdad",
+                }
+            ],
+            "custom_field_hash": {"cf_branch": "Baghdad", "cf_branch_unformatted": "Baghdad"},
+            "created_time": fmt_ts(row.created),
+            "last_modified_time": fmt_ts(row.lmt),
+        }
+    )
     return rec
 
 
@@ -188,4 +252,3 @@ def _add_days(day: str, days: int) -> str:
 
 def doc_summary(detail: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in detail.items() if k not in DETAIL_ONLY_DOC_KEYS}
-

@@ -11,14 +11,17 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from . import doc_stock
 from .clock import GEN_END, day_of, day_str, fmt_ts, make_id, now, rng_for
 from .gen_contacts import contact_core
 from .gen_docs import KINDS, doc_core, party_range
 from .gen_items import gen_stock, item_core, stock_of, stock_totals
+from .mutate_docs import DocEdits
 from .mutate_prices import MutationError, PriceEdits
-from .specs import DOCUMENTS, ENT, SPECS
+from .specs import DOCUMENTS, ENT, INVENTORY_DOCS, SPECS
 from .stock_moves import StockError, random_move, set_on_hand
 from .store import EntityStore, Row
+from .switches import Switches
 from .world import ENTITIES, World
 
 ACTIONS = ("create", "update", "delete")
@@ -27,8 +30,12 @@ NAME_KEYS = {
     "contacts": "contact_name",
     "pricebooks": "name",
     **{e: KINDS[e].number_key for e in DOCUMENTS},
+    "inventoryadjustments": "reference_number",
+    "transferorders": "transfer_order_number",
 }
-WAITING_STATUS = {"invoices": "sent", "bills": "open", "creditnotes": "open", "salesorders": "open"}
+WAITING_STATUS = {"invoices": "sent", "bills": "open", "creditnotes": "open", "salesorders": "open",
+                  "inventoryadjustments": "adjusted", "transferorders": "transferred"}  # fmt: skip
+DATED = (*DOCUMENTS, *INVENTORY_DOCS)
 
 
 @dataclass
@@ -41,11 +48,13 @@ class Change:
     record: dict[str, Any]
 
 
-class Mutator(PriceEdits):
-    def __init__(self, world: World, bump_stock: bool = True, bump_rates: bool = True) -> None:
+class Mutator(PriceEdits, DocEdits):
+    def __init__(self, world: World, switches: Switches | None = None) -> None:
         self.world = world
-        # whether a stock movement / a rate edit moves the record's last_modified_time
-        self.bump_stock, self.bump_rates = bump_stock, bump_rates
+        # whether a stock movement / a rate edit moves the record's last_modified_time, whether
+        # a stock move sends the item to the stock route (switches.py)
+        self.switches = switches or Switches()
+        self.line_serial = 0
         self.rng = random.Random(f"{world.seed}:mutations")
         self.last_stamp = GEN_END + 1
         self.stamped = False  # whether a mutation has taken a stamp yet
@@ -62,6 +71,14 @@ class Mutator(PriceEdits):
         self.stamped = True
         return self.last_stamp
 
+    @property
+    def bump_stock(self) -> bool:
+        return self.switches.stock_moves_bump_modified
+
+    @property
+    def bump_rates(self) -> bool:
+        return self.switches.rate_edits_bump_modified
+
     def apply(self, body: dict[str, Any]) -> tuple[dict[str, Any], list[Change]]:
         entity, action = body.get("entity"), body.get("action")
         if entity not in (*ENTITIES, "stock"):
@@ -74,6 +91,8 @@ class Mutator(PriceEdits):
         same_second = body.get("same_second", False)
         if not isinstance(same_second, bool):
             raise MutationError(400, "same_second must be true or false")
+        if action != "delete":
+            fields = self._prepare(entity, fields)  # checked before anything changes
         t = self.stamp(same_second)
         store = self.world.stores["items" if entity == "stock" else entity]
         # for price books, `count` is how many rates change per book (default 5); without ids
@@ -117,12 +136,15 @@ class Mutator(PriceEdits):
         if action == "delete":
             if entity == "pricebooks":
                 self.retired_books[row.name] = {i: r for i, (_p, r) in row.core["rates"].items()}
-            changes.append(Change(entity, "deleted", key, self.world.detail(entity, row)))
+            before = self.world.detail(entity, row)
+            changes.append(Change(entity, "deleted", key, self.world.published(entity, row)))
             store.remove(row)
+            self._stock_follows(entity, before, None, t, out, changes)
             return out
         if entity == "stock":
             self._restock(store, row, t, fields)
-            changes.append(Change("stock", "edited", key, self.world.inventory(row, True)))
+            if self.switches.stock_item_webhooks:
+                changes.append(Change("stock", "edited", key, self.world.inventory(row, True)))
             out["stock_on_hand"] = stock_totals(stock_of(self.world.seed, row))["stock_on_hand"]
             out["last_modified_time"] = fmt_ts(row.lmt)  # unmoved without bump_stock
             return out
@@ -137,13 +159,51 @@ class Mutator(PriceEdits):
             if entity != "pricebooks"
             else self.world.summary(entity, row)
         )
-        if action == "update" and entity != "pricebooks":
+        # what the document moved before this change (nothing for a new one)
+        before = self.world.detail(entity, row) if action == "update" else None
+        if (
+            action == "update"
+            and entity != "pricebooks"
+            and not (entity in INVENTORY_DOCS and fields)
+        ):
             self._default_edit(entity, rec)
-        rec.update(fields)
+        if entity in doc_stock.STOCK_DOCS:
+            try:
+                self._apply_fields(entity, rec, fields)
+            except MutationError:
+                if action == "create":
+                    store.remove(row)
+                raise
+        else:
+            rec.update(fields)
         self._save(store, entity, row, rec, t)
         event = "created" if action == "create" else "edited"
-        changes.append(Change(entity, event, key, self.world.detail(entity, row)))
+        changes.append(Change(entity, event, key, self.world.published(entity, row)))
+        self._stock_follows(entity, before, rec, t, out, changes)
         return out
+
+    def _stock_follows(
+        self,
+        entity: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        t: int,
+        out: dict[str, Any],
+        changes: list[Change],
+    ) -> None:
+        """Move the stock of the document's items; by the switches, bump their
+        `last_modified_time` and send each to the stock route."""
+        if entity not in doc_stock.STOCK_DOCS:
+            return
+        seed, items = self.world.seed, self.world.stores["items"]
+        moved = doc_stock.apply(seed, items, doc_stock.difference(seed, entity, before, after))
+        out["stock_moved"] = moved
+        for item_id in moved:
+            row = items.rows[item_id]
+            if self.bump_stock:
+                self._save(items, "items", row, dict(self.world.detail("items", row)), t)
+            if self.switches.stock_item_webhooks:
+                changes.append(Change("stock", "edited", "item", self.world.inventory(row, True)))
 
     def _save(self, store: EntityStore, entity: str, row: Row, rec: dict[str, Any], t: int) -> None:
         store.begin_change(row)
@@ -151,7 +211,7 @@ class Mutator(PriceEdits):
         row.lmt = t
         row.name = str(rec.get(NAME_KEYS[entity], row.name))
         row.status = str(rec.get("status", row.status))
-        row.date = str(rec.get("date", row.date)) if entity in DOCUMENTS else ""
+        row.date = str(rec.get("date", row.date)) if entity in DATED else ""
         row.rec = rec
         store.end_change(row)
 
@@ -163,6 +223,8 @@ class Mutator(PriceEdits):
             rec["description"] = f"{rec.get('description', '')} (revised)".strip()
         elif entity == "contacts":
             rec["phone"] = f"+964 7{self.rng.randint(700000000, 909999999)}"
+        elif entity in INVENTORY_DOCS:
+            self._default_stock_edit(entity, rec)
         else:
             rec["reference_number"] = f"REF-{self.rng.randint(100000, 999999)}"
 
@@ -195,6 +257,8 @@ class Mutator(PriceEdits):
             row = Row(rid, idx, f"{name} {idx + 1}", t, t, "", "active", "books", core)
         elif entity == "pricebooks":
             row = self._new_pricebook(rid, idx, t, fields)
+        elif entity in INVENTORY_DOCS:
+            row = self._new_inventory_doc(entity, rid, idx, t, rng)
         else:
             kind = KINDS[entity]
             core = doc_core(rng, *party_range(kind, self.world.contacts))

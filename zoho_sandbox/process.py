@@ -200,6 +200,16 @@ class SandboxProcess:
             return resp.json()["clock"]
         return self._post("/_sandbox/clock", kw)["clock"]
 
+    def switches(self, **kw: Any) -> dict[str, Any]:
+        """`switches(stock_item_webhooks=True, stock_moves_bump_modified=True,
+        rate_edits_bump_modified=False, adjustments_route="stock")` changes those (the rest
+        stay); no arguments reads them."""
+        if not kw:
+            resp = self._client.get("/_sandbox/switches")
+            resp.raise_for_status()
+            return resp.json()["switches"]
+        return self._post("/_sandbox/switches", kw)["switches"]
+
     def stats(self) -> dict[str, Any]:
         resp = self._client.get("/_sandbox/stats")
         resp.raise_for_status()

@@ -11,6 +11,7 @@ from .config import SandboxConfig, check
 from .faults import Faults
 from .limits import Limits, Stats
 from .mutations import Mutator
+from .switches import Switches
 from .webhooks import WebhookSender
 from .world import World
 
@@ -28,10 +29,7 @@ class Sandbox:
         clock.set_time_zone(self.cfg.time_zone)  # before the world renders a single timestamp
         clock.set_skew(self.cfg.clock_skew)
         self.world = World(self.cfg)
-        cfg = self.cfg
-        self.mutator = Mutator(
-            self.world, cfg.stock_moves_bump_modified, cfg.rate_edits_bump_modified
-        )
+        self.mutator = Mutator(self.world, Switches.from_config(self.cfg))
         self.tokens = TokenManager(self.cfg)
         self.limits = Limits(self.cfg)
         self.stats = Stats()
@@ -71,6 +69,19 @@ class Sandbox:
         """One `/_sandbox/mutate` body: change the world and fire its webhooks. Chaos goes
         through here too, so its changes look exactly like the control API's."""
         result, changes = self.mutator.apply(body)
+        stock_route = self.mutator.switches.adjustments_route == "stock"
         for change in changes:
-            self.webhooks.send(change.entity, change.event, change.record_key, change.record)
+            route = "stock" if stock_route and change.entity == "inventoryadjustments" else None
+            self.webhooks.send(
+                change.entity, change.event, change.record_key, change.record, route=route
+            )
         return result
+
+    @property
+    def switches(self) -> Switches:
+        return self.mutator.switches
+
+    def set_switches(self, body: dict[str, Any]) -> Switches:
+        """Change the switches `body` names (SwitchError on a bad one: nothing changes)."""
+        self.mutator.switches = self.mutator.switches.updated(body)
+        return self.mutator.switches

@@ -31,7 +31,10 @@ ROUTES = {
     "creditnotes": "credit-notes",
     "stock": "stock",
     "pricebooks": "prices",
-}  # sales orders fire no webhook
+    "salesorders": "sales-orders",
+    "inventoryadjustments": "inventory-adjustments",  # or "stock": switch adjustments_route
+    "transferorders": "transfer-orders",
+}
 SIGNATURE_HEADER = deliveries.SIGNATURE_HEADER
 MAX_IN_FLIGHT = 16
 BODIES = deliveries.BODIES
@@ -160,9 +163,17 @@ class WebhookSender:
         self.delivered = self.failed = self.attempts = 0
         self.repeated = self.dropped = self.delayed = self.silenced = 0
 
-    def send(self, entity: str, event: str, record_key: str, record: dict[str, Any]) -> None:
-        """Schedule one delivery; a no-op without --webhook-url or for sales orders."""
-        route = ROUTES.get(entity)
+    def send(
+        self,
+        entity: str,
+        event: str,
+        record_key: str,
+        record: dict[str, Any],
+        route: str | None = None,
+    ) -> None:
+        """Schedule one delivery to the entity's route (or `route`); a no-op without
+        --webhook-url. `off` names entities, whatever route they are sent to."""
+        route = route or ROUTES.get(entity)
         if self.url is None or route is None:
             return
         policy = self.policy

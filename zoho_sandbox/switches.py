@@ -1,0 +1,59 @@
+"""Switches for what Zoho's documentation leaves unconfirmed, changeable at run time
+(`POST /_sandbox/switches`, a partial update) and restored from the start-up settings by
+`reset`.
+
+- `stock_moves_bump_modified` (default false): a stock move (a document's, or the hand
+  `stock` mutation) moves the item's `last_modified_time` (Books and Inventory).
+- `stock_item_webhooks` (default false): a stock move sends the item's Inventory record to
+  the `stock` webhook route, as if Zoho announced stock changes (no such webhook is known).
+- `rate_edits_bump_modified` (default true): a price-book rate edit moves the book's
+  `last_modified_time`.
+- `adjustments_route` (`inventory-adjustments` | `stock`): where the inventory adjustments'
+  workflow-rule webhook goes; TSH's own Zoho sends it to `stock`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from .config import SandboxConfig
+
+ADJUSTMENT_ROUTES = ("inventory-adjustments", "stock")
+BOOL_SWITCHES = ("stock_moves_bump_modified", "stock_item_webhooks", "rate_edits_bump_modified")
+
+
+class SwitchError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Switches:
+    stock_moves_bump_modified: bool = False
+    stock_item_webhooks: bool = False
+    rate_edits_bump_modified: bool = True
+    adjustments_route: str = "inventory-adjustments"
+
+    @classmethod
+    def from_config(cls, cfg: SandboxConfig) -> Switches:
+        return cls(
+            cfg.stock_moves_bump_modified,
+            cfg.stock_item_webhooks,
+            cfg.rate_edits_bump_modified,
+            cfg.adjustments_route,
+        )
+
+    def updated(self, body: dict[str, Any]) -> Switches:
+        """These switches with the ones `body` names changed; SwitchError on a bad one."""
+        unknown = set(body) - {*BOOL_SWITCHES, "adjustments_route"}
+        if unknown:
+            raise SwitchError(f"unknown switch {', '.join(sorted(unknown))}")
+        for name in BOOL_SWITCHES:
+            if name in body and not isinstance(body[name], bool):
+                raise SwitchError(f"{name} must be true or false")
+        if "adjustments_route" in body and body["adjustments_route"] not in ADJUSTMENT_ROUTES:
+            raise SwitchError(f"adjustments_route must be one of {', '.join(ADJUSTMENT_ROUTES)}")
+        return replace(self, **body)
+
+    def describe(self) -> dict[str, Any]:
+        return asdict(self)
