@@ -23,6 +23,7 @@ from tsh_pipelines.resources import default_resources
 from tsh_pipelines.schedules import incremental_sync_schedule, weekly_full_refresh_schedule
 from tsh_pipelines.sensors import initial_sync_sensor
 from tsh_pipelines.stock_reconciliation import stock_reconciliation, stock_reconciliation_schedule
+from tsh_pipelines.stock_refresh import refresh_stock_job, stock_refresh_sensor
 
 defs = dg.Definitions(
     assets=[*CATALOG_ASSETS, *DOCUMENT_ASSETS, CONSUMER_CATALOG],
@@ -35,6 +36,7 @@ defs = dg.Definitions(
         replay_dead_letters_job,
         daily_data_investigation,
         stock_reconciliation,
+        refresh_stock_job,
     ],
     schedules=[
         incremental_sync_schedule,
@@ -43,7 +45,7 @@ defs = dg.Definitions(
         daily_data_investigation_schedule,
         stock_reconciliation_schedule,
     ],
-    sensors=[webhook_queue_sensor, initial_sync_sensor],
+    sensors=[webhook_queue_sensor, initial_sync_sensor, stock_refresh_sensor],
     resources=default_resources(),
     executor=STEP_EXECUTOR,
 )

@@ -18,6 +18,7 @@ from tsh_pipelines.assets.common import dagster_run_ended
 from tsh_pipelines.assets.documents import MONTHLY
 from tsh_pipelines.entities import BY_NAME, ENTITIES
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
+from tsh_pipelines.stock_refresh import refresh_stock_totals, refresh_warehouse_stock
 from tsh_pipelines.sync.events import Applied, apply_event
 from tsh_pipelines.sync.queue import claim_batch, claimed, defer, purge, settle, take
 from tsh_pipelines.sync.state import SyncTotals, finish_run, start_run
@@ -148,7 +149,8 @@ def _report(context: dg.OpExecutionContext, applied: list[Applied]) -> None:
     executor_def=dg.in_process_executor,
 )
 def apply_webhook_events_job() -> None:
-    apply_webhook_events()
+    # then the stock of the items the batch's documents moved: within the same run's seconds
+    refresh_warehouse_stock(refresh_stock_totals(apply_webhook_events()))
 
 
 @dg.sensor(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from tsh_db.dialect import bulk_load
@@ -21,6 +21,7 @@ from tsh_pipelines.entities import Entity
 from tsh_pipelines.sync.catalog import refresh_written
 from tsh_pipelines.sync.codes import assign_codes, free_codes
 from tsh_pipelines.sync.mapping import line_item_rows, product_row, to_row
+from tsh_pipelines.sync.stock_schedule import schedule
 from tsh_pipelines.sync.tables import line_items_table_of, table_of
 
 UPSERTED, STALE, UNCHANGED = "upserted", "stale", "unchanged"
@@ -70,13 +71,30 @@ def replace_line_items(
     if not details or items_table is None or not entity.line_items_parent_column:
         return 0
     parent = items_table.c[entity.line_items_parent_column]
+    moved = _stored_items(conn, entity, details)  # the stock the old lines moved comes back
     conn.execute(delete(items_table).where(parent.in_(list(details))))
     new_items = [
         item
         for zoho_id, detail in details.items()
         for item in line_item_rows(entity, items_table, zoho_id, detail, now)
     ]
+    if _moves_stock(entity):
+        schedule(conn, moved | {i.get("product_zoho_id") for i in new_items}, entity.name)
     return bulk_load(conn, items_table, new_items)
+
+
+def _moves_stock(entity: Entity) -> bool:
+    return bool(getattr(entity, "moves_stock", False)) and bool(entity.line_items_table)
+
+
+def _stored_items(conn: Connection, entity: Entity, parents: Iterable[str]) -> set[str]:
+    """The items on the stored lines of these documents, if the entity moves stock."""
+    items_table = line_items_table_of(entity)
+    if not _moves_stock(entity) or items_table is None or not entity.line_items_parent_column:
+        return set()
+    parent = items_table.c[entity.line_items_parent_column]
+    query = select(items_table.c.product_zoho_id).where(parent.in_(list(parents)))
+    return {str(i) for i in conn.scalars(query) if i}
 
 
 def write_record(
@@ -114,6 +132,8 @@ def delete_records(conn: Connection, entity: Entity, ids: Iterable[str], at: dat
     """Tombstone records Zoho confirmed gone; a price book takes its prices with it."""
     ids = list(ids)
     deleted = tombstone(conn, table_of(entity), ids, at)
+    if deleted and _moves_stock(entity):  # a deleted document's moves are undone by Zoho
+        schedule(conn, _stored_items(conn, entity, ids), f"{entity.name} deleted")
     if entity.name == "price_lists" and ids:
         free_codes(conn, ids)
         pp = product_prices
