@@ -96,6 +96,7 @@ def to_row(entity: Entity, table: Table, record: Mapping[str, Any], synced_at: d
         row["zoho_id"] = str(record[entity.id_field])
         row["raw"] = dict(record)
         row["deleted_at"] = None
+        row["source"] = entity.api  # the API it is read from (items: product_row decides)
     return row
 
 
