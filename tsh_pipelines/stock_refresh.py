@@ -21,6 +21,7 @@ from tsh_pipelines.sync.stock_refresh import (
     Claim,
     claim,
     due_count,
+    needed,
     refresh_totals,
     refresh_warehouses,
     release,
@@ -53,21 +54,26 @@ def refresh_stock_totals(
         context.log.info("no stock refresh due")
         return None
     totals = SyncTotals(ASSET, "refresh", records=0)
-    run_id = start_run(engine, RUN_ENTITY, "refresh", context.run.run_id)
-    with zoho.client(engine, context.log, purpose=WEBHOOK) as client:
-        gone = refresh_totals(client, engine, taken.item_ids, totals)
-        finish_run(engine, run_id, totals, client.stats.total)
-        calls = _calls(client, BOOKS) + _calls(client, INVENTORY)
-    context.log.info("stock totals of %d items read in %d calls (%s)", len(taken.item_ids),
-                     calls, taken.reasons)  # fmt: skip
-    context.log_event(dg.AssetMaterialization(asset_key=ASSET, metadata={
-        "step": "totals", "items": len(taken.item_ids), "zoho_calls": calls,
-        "totals_updated": totals.counts.updated, "deleted": len(gone),
-        "scheduled_by": dg.MetadataValue.json(taken.reasons),
-        "item_ids": dg.MetadataValue.json(taken.item_ids[:100]),
-    }))  # fmt: skip
-    return {"claim_id": taken.claim_id, "item_ids": [i for i in taken.item_ids if i not in gone],
-            "claimed_at": taken.claimed_at.isoformat(), "gone": sorted(gone)}  # fmt: skip
+    todo = needed(engine, taken)
+    gone: set[str] = set()
+    if todo:
+        run_id = start_run(engine, RUN_ENTITY, "refresh", context.run.run_id)
+        with zoho.client(engine, context.log, purpose=WEBHOOK) as client:
+            gone = refresh_totals(client, engine, todo, totals)
+            finish_run(engine, run_id, totals, client.stats.total)
+            calls = _calls(client, BOOKS) + _calls(client, INVENTORY)
+        fresh = len(taken.item_ids) - len(todo)
+        context.log.info("stock totals of %d items read in %d calls (%s); %d already fresh",
+                         len(todo), calls, taken.reasons, fresh)  # fmt: skip
+        context.log_event(dg.AssetMaterialization(asset_key=ASSET, metadata={
+            "step": "totals", "items": len(todo), "zoho_calls": calls,
+            "already_fresh": fresh,
+            "totals_updated": totals.counts.updated, "deleted": len(gone),
+            "scheduled_by": dg.MetadataValue.json(taken.reasons),
+            "item_ids": dg.MetadataValue.json(todo[:100]),
+        }))  # fmt: skip
+    return {"claim_id": taken.claim_id, "item_ids": [i for i in todo if i not in gone],
+            "claimed_at": taken.claimed_at.isoformat()}  # fmt: skip
 
 
 @dg.op(
@@ -85,6 +91,9 @@ def refresh_warehouse_stock(
     taken = Claim(claimed["claim_id"], claimed["item_ids"],
                   datetime.fromisoformat(claimed["claimed_at"]))  # fmt: skip
     totals = SyncTotals(ASSET, "refresh")
+    if not taken.item_ids:
+        release(engine, taken)
+        return
     with zoho.client(engine, context.log, purpose=WEBHOOK) as client:
         refresh_warehouses(client, engine, taken.item_ids, totals)
         calls = client.stats.total

@@ -96,7 +96,7 @@ def test_a_refresh_reads_totals_a_hundred_a_call_and_each_items_warehouses(
         ids = sorted(conn.scalars(query.order_by(products.c.zoho_id)))
     fresh_sandbox.mutate("stock", "update", ids=ids[:3])  # moved in Zoho, no webhook for us
     with engine.begin() as conn:
-        schedule(conn, ids[:120], "test")
+        schedule(conn, dict.fromkeys(ids[:120]), "test")
     taken = stock_refresh.claim(engine)
     assert taken is not None and len(taken.item_ids) == 120
     totals = SyncTotals("product_warehouse_stock", "refresh")
@@ -143,3 +143,22 @@ def test_the_webhook_run_refreshes_the_stock_its_documents_moved(
         ).all())  # fmt: skip
     assert set(refreshed) == items and all(refreshed.values())
     assert set(stocked) == items and all(stocked.values())  # per-warehouse read, each item
+
+
+def test_items_whose_stock_was_read_well_after_the_move_cost_no_call(
+    fresh_sandbox: SandboxProcess, engine: Engine
+) -> None:
+    """A first sync lists months-old documents: the Inventory step has read their items'
+    stock since, so the refresh they schedule skips them."""
+    with client_for(fresh_sandbox, engine) as client:
+        sync_products(client, engine, mode=FULL_REFRESH, log=log)
+        sync_stock(client, engine, mode=FULL_REFRESH, log=log)
+    sync(fresh_sandbox, engine, "bills", FULL_REFRESH)  # documents of 2025-2026: long ago
+    taken = stock_refresh.claim(engine)
+    assert taken is not None and taken.item_ids
+    with engine.begin() as conn:  # one item's document changed just now
+        schedule(conn, {taken.item_ids[0]: utcnow()}, "test")
+    assert stock_refresh.needed(engine, taken) == []
+    stock_refresh.release(engine, taken)  # the new request came during that claim: due again
+    again = stock_refresh.claim(engine)
+    assert again is not None and stock_refresh.needed(engine, again) == [taken.item_ids[0]]

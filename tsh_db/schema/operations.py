@@ -175,6 +175,9 @@ tds_stock_refresh = Table(
     # refreshes coalesce. A row is due while requested_at is later than its last refresh.
     Column("item_zoho_id", String(32), primary_key=True),
     Column("requested_at", UTCDateTime, nullable=False, index=True),
+    # The latest version (Zoho's clock) of a document that named the item: a stock read
+    # well after it already shows the move, so the refresh can skip the item
+    Column("moved_at", UTCDateTime),
     Column("reason", String(64)),
     Column("claim_id", String(32)),
     Column("claimed_at", UTCDateTime),

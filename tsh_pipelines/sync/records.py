@@ -23,6 +23,7 @@ from tsh_pipelines.sync.codes import assign_codes, free_codes
 from tsh_pipelines.sync.mapping import line_item_rows, product_row, to_row
 from tsh_pipelines.sync.stock_schedule import schedule
 from tsh_pipelines.sync.tables import line_items_table_of, table_of
+from tsh_pipelines.zoho.timefmt import parse_zoho_time
 
 UPSERTED, STALE, UNCHANGED = "upserted", "stale", "unchanged"
 # Written, but a read and a webhook disagree on one version: fetch the record to settle it.
@@ -71,7 +72,7 @@ def replace_line_items(
     if not details or items_table is None or not entity.line_items_parent_column:
         return 0
     parent = items_table.c[entity.line_items_parent_column]
-    moved = _stored_items(conn, entity, details)  # the stock the old lines moved comes back
+    lines = _stored_items(conn, entity, details)  # the stock the old lines moved comes back
     conn.execute(delete(items_table).where(parent.in_(list(details))))
     new_items = [
         item
@@ -79,7 +80,12 @@ def replace_line_items(
         for item in line_item_rows(entity, items_table, zoho_id, detail, now)
     ]
     if _moves_stock(entity):
-        schedule(conn, moved | {i.get("product_zoho_id") for i in new_items}, entity.name)
+        for item in new_items:
+            lines.setdefault(item[entity.line_items_parent_column], set()).add(
+                item.get("product_zoho_id")
+            )
+        versions = {z: parse_zoho_time(d.get("last_modified_time")) for z, d in details.items()}
+        schedule(conn, _latest_move(lines, versions), entity.name)
     return bulk_load(conn, items_table, new_items)
 
 
@@ -87,14 +93,28 @@ def _moves_stock(entity: Entity) -> bool:
     return bool(getattr(entity, "moves_stock", False)) and bool(entity.line_items_table)
 
 
-def _stored_items(conn: Connection, entity: Entity, parents: Iterable[str]) -> set[str]:
-    """The items on the stored lines of these documents, if the entity moves stock."""
+def _stored_items(conn: Connection, entity: Entity, parents: Iterable[str]) -> dict[str, set]:
+    """The items on the stored lines of these documents, by document, if it moves stock."""
     items_table = line_items_table_of(entity)
     if not _moves_stock(entity) or items_table is None or not entity.line_items_parent_column:
-        return set()
+        return {}
     parent = items_table.c[entity.line_items_parent_column]
-    query = select(items_table.c.product_zoho_id).where(parent.in_(list(parents)))
-    return {str(i) for i in conn.scalars(query) if i}
+    query = select(parent, items_table.c.product_zoho_id).where(parent.in_(list(parents)))
+    found: dict[str, set] = {}
+    for doc, item in conn.execute(query):
+        found.setdefault(doc, set()).add(item)
+    return found
+
+
+def _latest_move(lines: dict[str, set], versions: Mapping[str, datetime | None]) -> dict:
+    """Each item with the latest version of the documents naming it."""
+    moved: dict = {}
+    for doc, items in lines.items():
+        at = versions.get(doc)
+        for item in items:
+            known = moved.get(item)
+            moved[item] = at if known is None or (at is not None and at > known) else known
+    return moved
 
 
 def write_record(
@@ -133,7 +153,8 @@ def delete_records(conn: Connection, entity: Entity, ids: Iterable[str], at: dat
     ids = list(ids)
     deleted = tombstone(conn, table_of(entity), ids, at)
     if deleted and _moves_stock(entity):  # a deleted document's moves are undone by Zoho
-        schedule(conn, _stored_items(conn, entity, ids), f"{entity.name} deleted")
+        lines = _stored_items(conn, entity, ids)
+        schedule(conn, _latest_move(lines, dict.fromkeys(lines, at)), f"{entity.name} deleted")
     if entity.name == "price_lists" and ids:
         free_codes(conn, ids)
         pp = product_prices

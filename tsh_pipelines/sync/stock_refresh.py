@@ -39,6 +39,9 @@ from tsh_pipelines.zoho.catalog import fetch_items, inventory_item, unless_gone
 # A claim not settled within this long (its run died) is taken again.
 LEASE = timedelta(minutes=10)
 CLAIM_LIMIT = 500  # items per refresh: five itemdetails calls and their Inventory details
+# A stock read this long after a document's version shows its move (Zoho's read lag, and
+# our clock against Zoho's, with room to spare).
+FRESH_AFTER = timedelta(minutes=5)
 T = tds_stock_refresh
 
 
@@ -59,6 +62,7 @@ class Claim:
     item_ids: list[str]
     claimed_at: datetime
     reasons: dict[str, int] = field(default_factory=dict)
+    moved: dict[str, datetime | None] = field(default_factory=dict)
 
 
 def claim(engine: Engine, limit: int = CLAIM_LIMIT) -> Claim | None:
@@ -76,9 +80,33 @@ def claim(engine: Engine, limit: int = CLAIM_LIMIT) -> Claim | None:
             update(T).where(T.c.item_zoho_id.in_(ids)).values(claim_id=claim_id, claimed_at=now)
         )
         reasons: dict[str, int] = {}
-        for reason in conn.scalars(select(T.c.reason).where(T.c.claim_id == claim_id)):
+        moved: dict[str, datetime | None] = {}
+        query = select(T.c.item_zoho_id, T.c.reason, T.c.moved_at).where(T.c.claim_id == claim_id)
+        for item, reason, at in conn.execute(query):
             reasons[reason or "unknown"] = reasons.get(reason or "unknown", 0) + 1
-    return Claim(claim_id, sorted(ids), now, reasons)
+            moved[item] = at
+    return Claim(claim_id, sorted(ids), now, reasons, moved)
+
+
+def needed(engine: Engine, taken: Claim) -> list[str]:
+    """The claimed items whose stock was not read well after the move: a listing of old
+    documents (a first sync, a backfill) schedules items whose stock the Inventory step
+    reads anyway, and those cost no call."""
+    p = products.c
+    with engine.connect() as conn:
+        reads = {
+            z: (s, w) for z, s, w in conn.execute(
+                select(p.zoho_id, p.stock_synced_at, p.warehouse_stock_synced_at)
+                .where(p.zoho_id.in_(taken.item_ids))
+            )
+        }  # fmt: skip
+
+    def fresh(item: str) -> bool:
+        at, (stock, warehouses) = taken.moved.get(item), reads.get(item, (None, None))
+        return at is not None and all(r is not None and r >= at + FRESH_AFTER
+                                      for r in (stock, warehouses))  # fmt: skip
+
+    return [i for i in taken.item_ids if not fresh(i)]
 
 
 def release(engine: Engine, done: Claim) -> None:

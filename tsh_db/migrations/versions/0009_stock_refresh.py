@@ -23,6 +23,7 @@ def upgrade() -> None:
         "tds_stock_refresh",
         sa.Column("item_zoho_id", sa.String(32), nullable=False),
         sa.Column("requested_at", tsh_db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("moved_at", tsh_db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("reason", sa.String(64), nullable=True),
         sa.Column("claim_id", sa.String(32), nullable=True),
         sa.Column("claimed_at", tsh_db.types.UTCDateTime(timezone=True), nullable=True),
