@@ -31,7 +31,8 @@ def receiver() -> Iterator[Sink]:
 def cornered(receiver: Sink) -> Iterator[SandboxProcess]:
     with SandboxProcess(**SMALL, books_rpm=100_000, inventory_rpm=100_000,
                         webhook_url=receiver.url, webhook_secret=SECRET, webhook_backoff=0.05,
-                        stock_moves_bump_modified=False) as sb:  # fmt: skip
+                        stock_moves_bump_modified=False,
+                        stock_item_webhooks=True) as sb:  # fmt: skip
         yield sb
 
 

@@ -25,6 +25,7 @@ def quiet(receiver: Sink) -> Iterator[SandboxProcess]:
         **SMALL, books_rpm=100_000, inventory_rpm=100_000, webhook_url=receiver.url,
         webhook_retries=1, webhook_backoff=0.05,
         stock_moves_bump_modified=False, rate_edits_bump_modified=False,
+        stock_item_webhooks=True,
     ) as sb:  # fmt: skip
         yield sb
 

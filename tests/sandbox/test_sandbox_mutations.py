@@ -32,6 +32,7 @@ def hooked(sink: Sink) -> Iterator[SandboxProcess]:
         webhook_secret=SECRET,
         webhook_retries=3,
         webhook_backoff=0.05,
+        stock_item_webhooks=True,  # test_stock_update's item record on /stock
     ) as sb:
         yield sb
 
@@ -153,13 +154,17 @@ def test_pricebook_update_defaults_to_consumer(hooked: SandboxProcess, initial: 
     assert len(set(result["records"][0]["item_ids"])) == 3
 
 
-def test_sales_orders_send_no_webhook(hooked: SandboxProcess, sink: Sink) -> None:
-    before = len(sink.received)
-    hooked.mutate("salesorders", "update", count=2)
-    hooked.mutate("creditnotes", "update", count=1)  # a route that does exist, as a marker
-    wait_for(lambda: sink.delivered("/hooks/credit-notes"))
-    assert not [r for r in sink.received[before:] if "salesorder" in r["path"]]
-    assert all(not r["path"].startswith("/hooks/salesorders") for r in sink.received)
+def test_sales_orders_send_to_their_route(hooked: SandboxProcess, sink: Sink) -> None:
+    # Zoho's workflow rules cover sales orders: the sandbox sends them to `sales-orders`
+    result = hooked.mutate("salesorders", "update", count=2)
+    ids = {r["id"] for r in result["records"]}
+    hooks = wait_for(
+        lambda: len(
+            h := [d for d in sink.delivered("/hooks/sales-orders?event=edited&route=sales-orders")
+                  if d["body"]["salesorder"]["salesorder_id"] in ids]
+        ) == 2 and h
+    )  # fmt: skip
+    assert all(_signed(h) for h in hooks)
 
 
 def test_mutate_validation(hooked: SandboxProcess) -> None:
@@ -180,7 +185,7 @@ def test_mutate_validation(hooked: SandboxProcess) -> None:
     )
 
 
-def test_control_calls_are_not_zoho_calls(hooked: SandboxProcess) -> None:
+def test_control_calls_are_not_zoho_calls(hooked: SandboxProcess, initial: dict) -> None:
     before = hooked.stats()
     hooked.records("items")
     hooked.mutate("items", "update", count=1)
