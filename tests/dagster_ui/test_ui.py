@@ -119,6 +119,8 @@ def test_first_sync_starts_by_itself_and_materializes_every_asset(
     deps = {k: {"/".join(d["path"]) for d in n["dependencyKeys"]} for k, n in by_key.items()}
     assert deps["invoice_line_items"] == {"invoices"}
     assert deps["bill_line_items"] == {"bills"}
+    for parent in ("credit_note", "sales_order", "inventory_adjustment", "transfer_order"):
+        assert deps[f"{parent}_line_items"] == {f"{parent}s"}
     assert deps["product_prices"] == {"price_lists"}
     assert deps["product_warehouse_stock"] == {"products"}
     assert {"products", "product_prices"} <= deps["consumer_catalog"]
