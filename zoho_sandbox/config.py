@@ -79,6 +79,9 @@ class SandboxConfig:
     # whether a stock move sends the item's record to the `stock` webhook route (no such
     # Zoho webhook is known: off by default)
     stock_item_webhooks: bool = False
+    # whether documents (invoices, bills, ...) move stock; false: only the hand `stock`
+    # mutation does, as before issue 23 (for tests about something else)
+    documents_move_stock: bool = True
     # where inventory adjustments' webhooks go: their own route, or `stock` as TSH's Zoho
     adjustments_route: str = "inventory-adjustments"  # inventory-adjustments | stock
     # An organisation moved to Zoho Locations: per-location stock on the Inventory items
@@ -96,7 +99,12 @@ class SandboxConfig:
 
 
 # Boolean settings that take a value on the command line (`--rate-edits-bump-modified false`).
-VALUED_BOOLS = ("stock_moves_bump_modified", "rate_edits_bump_modified", "stock_item_webhooks")
+VALUED_BOOLS = (
+    "stock_moves_bump_modified",
+    "rate_edits_bump_modified",
+    "stock_item_webhooks",
+    "documents_move_stock",
+)
 # Settings with a fixed set of values; `SandboxProcess(retry_after=False)` means "off".
 CHOICES: dict[str, tuple[str, ...]] = {
     "inventory_mode": ("warehouses", "locations"),

@@ -193,7 +193,7 @@ class Mutator(PriceEdits, DocEdits):
     ) -> None:
         """Move the stock of the document's items; by the switches, bump their
         `last_modified_time` and send each to the stock route."""
-        if entity not in doc_stock.STOCK_DOCS:
+        if entity not in doc_stock.STOCK_DOCS or not self.switches.documents_move_stock:
             return
         seed, items = self.world.seed, self.world.stores["items"]
         moved = doc_stock.apply(seed, items, doc_stock.difference(seed, entity, before, after))

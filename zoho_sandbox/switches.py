@@ -8,6 +8,8 @@
   the `stock` webhook route, as if Zoho announced stock changes (no such webhook is known).
 - `rate_edits_bump_modified` (default true): a price-book rate edit moves the book's
   `last_modified_time`.
+- `documents_move_stock` (default true): documents move stock; false leaves stock to the
+  hand `stock` mutation alone (the sandbox before issue 23), for tests about other things.
 - `adjustments_route` (`inventory-adjustments` | `stock`): where the inventory adjustments'
   workflow-rule webhook goes; TSH's own Zoho sends it to `stock`.
 """
@@ -20,7 +22,12 @@ from typing import Any
 from .config import SandboxConfig
 
 ADJUSTMENT_ROUTES = ("inventory-adjustments", "stock")
-BOOL_SWITCHES = ("stock_moves_bump_modified", "stock_item_webhooks", "rate_edits_bump_modified")
+BOOL_SWITCHES = (
+    "stock_moves_bump_modified",
+    "stock_item_webhooks",
+    "rate_edits_bump_modified",
+    "documents_move_stock",
+)
 
 
 class SwitchError(ValueError):
@@ -33,6 +40,7 @@ class Switches:
     stock_item_webhooks: bool = False
     rate_edits_bump_modified: bool = True
     adjustments_route: str = "inventory-adjustments"
+    documents_move_stock: bool = True
 
     @classmethod
     def from_config(cls, cfg: SandboxConfig) -> Switches:
@@ -41,6 +49,7 @@ class Switches:
             cfg.stock_item_webhooks,
             cfg.rate_edits_bump_modified,
             cfg.adjustments_route,
+            cfg.documents_move_stock,
         )
 
     def updated(self, body: dict[str, Any]) -> Switches:

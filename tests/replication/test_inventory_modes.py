@@ -33,7 +33,9 @@ ONLY_INVENTORY = products.c.source == INVENTORY
 
 @pytest.fixture(scope="module", params=["locations", "warehouses"])
 def org(request: pytest.FixtureRequest) -> Iterator[SandboxProcess]:
-    with SandboxProcess(inventory_mode=request.param, **SIZES) as sb:
+    # an incremental finds the moved items by last_modified_time: the switch must be on
+    with SandboxProcess(inventory_mode=request.param, stock_moves_bump_modified=True,
+                        **SIZES) as sb:  # fmt: skip
         yield sb
 
 

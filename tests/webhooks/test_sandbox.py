@@ -33,12 +33,19 @@ def test_sandbox_webhooks_land_in_inbox_and_queue(db_url: str, tmp_path: Path) -
     with receiver_process(receiver_env(db_url), tmp_path / "receiver.log") as receiver:
         hooks = f"{receiver.base_url}/api/zoho/webhooks"
         with process.SandboxProcess(
-            **SMALL_WORLD, webhook_url=hooks, webhook_secret=NEW_SECRET, webhook_backoff=0.1
+            **SMALL_WORLD,
+            webhook_url=hooks,
+            webhook_secret=NEW_SECRET,
+            webhook_backoff=0.1,
+            stock_item_webhooks=True,  # the stock mutation's item goes to /stock (off by default)
         ) as sandbox:
             expected = set()
             for (entity, action, count), (name, event) in MUTATIONS:
                 result = sandbox.mutate(entity, action, count=count)
                 expected |= {(name, r["id"], event) for r in result["records"]}
+                # with the switch on, items a document moved (the invoice's delete) go too
+                moved = [i for r in result["records"] for i in r.get("stock_moved", [])]
+                expected |= {("product_warehouse_stock", i, "edited") for i in moved}
             stored = _poll(lambda: _queued(db_url), lambda rows: len(rows) >= len(expected))
             # The sandbox counts a delivery once it has read the 202, just after the commit.
             webhooks = _poll(lambda: sandbox.stats()["webhooks"], lambda w: w["pending"] == 0)
