@@ -111,7 +111,8 @@ class DocEdits:
         rec.update(fields)
         if lines is not None:
             rec["line_items"] = [self._line(entity, rec, k, x) for k, x in enumerate(lines)]
-        self._retotal(entity, rec)
+        if lines is not None or "adjustment_type" in fields:  # a `total` given alone is kept
+            self._retotal(entity, rec)
 
     def _item(self, item_id: str) -> dict[str, Any]:
         row = self.world.stores["items"].get(item_id)

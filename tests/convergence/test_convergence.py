@@ -29,9 +29,11 @@ def test_replica_converges_to_the_sandbox_after_chaos(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setattr(queue, "RETRY_BASE_SECONDS", 0.5)  # retries within the test's time
+    # stock_item_webhooks: moved items go to /stock, as the sandbox did before issue 23
     with live_world(db_url, tmp_path, seed, webhook_body=body, webhook_repeat_rate=0.2,
                     webhook_reorder_ms=800, webhook_seed=seed, clock_skew=skew,
-                    stock_moves_bump_modified=False) as sandbox:  # fmt: skip
+                    stock_moves_bump_modified=False,
+                    stock_item_webhooks=True) as sandbox:  # fmt: skip
         churn = Churn(sandbox, engine, db_url, seed)
         churn.run(seconds=12, rate=0.25)
         stats, done = sandbox.stats(), churn.chaos_done()
