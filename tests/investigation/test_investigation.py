@@ -186,7 +186,8 @@ def _listing_calls(sandbox: SandboxProcess) -> int:
 
     items = sandbox.records("items")
     books = [r for r in items if r["source"] == "books"]
-    documents = ("contacts", "invoices", "bills", "creditnotes", "salesorders")
+    documents = ("contacts", "invoices", "bills", "creditnotes", "salesorders",
+                 "inventoryadjustments", "transferorders")  # fmt: skip
     return (pages(len(books)) + pages(len(items)) + 1  # items in Books and Inventory, warehouses
             + sum(pages(len(sandbox.records(e))) for e in documents)
             + 1 + len(sandbox.records("pricebooks")))  # fmt: skip
