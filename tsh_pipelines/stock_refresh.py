@@ -57,10 +57,12 @@ def refresh_stock_totals(
     todo = needed(engine, taken)
     gone: set[str] = set()
     if todo:
-        run_id = start_run(engine, RUN_ENTITY, "refresh", context.run.run_id)
+        run_id = start_run(engine, RUN_ENTITY, "totals", context.run.run_id)
         with zoho.client(engine, context.log, purpose=WEBHOOK) as client:
             gone = refresh_totals(client, engine, todo, totals)
-            finish_run(engine, run_id, totals, client.stats.total)
+            done = SyncTotals(RUN_ENTITY, "totals", records=len(todo))
+            done.counts.updated, done.soft_deleted = len(todo), len(gone)
+            finish_run(engine, run_id, done, client.stats.total)
             calls = _calls(client, BOOKS) + _calls(client, INVENTORY)
         fresh = len(taken.item_ids) - len(todo)
         context.log.info("stock totals of %d items read in %d calls (%s); %d already fresh",
@@ -94,13 +96,17 @@ def refresh_warehouse_stock(
     if not taken.item_ids:
         release(engine, taken)
         return
+    run_id = start_run(engine, RUN_ENTITY, "warehouses", context.run.run_id)
     with zoho.client(engine, context.log, purpose=WEBHOOK) as client:
         refresh_warehouses(client, engine, taken.item_ids, totals)
-        calls = client.stats.total
+        calls, rows = client.stats.total, totals.records
+        done = SyncTotals(RUN_ENTITY, "warehouses", records=len(taken.item_ids))
+        done.counts.updated, done.soft_deleted = len(taken.item_ids), totals.soft_deleted
+        finish_run(engine, run_id, done, calls)
     release(engine, taken)
     context.log_event(dg.AssetMaterialization(asset_key=ASSET, metadata={
         "step": "per-warehouse", "items": len(taken.item_ids), "zoho_calls": calls,
-        "warehouse_rows": totals.records,
+        "warehouse_rows": rows,
     }))  # fmt: skip
 
 
