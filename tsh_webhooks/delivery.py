@@ -7,11 +7,13 @@ before any JSON is parsed, so unsigned input never reaches the JSON parser or th
 What a signature must cover: every query parameter the receiver acts on (`ACTED_ON`) and
 the route. Zoho signs the query but not the path, so the route is covered either by a signed
 `route` parameter equal to the path's route, or by a JSON body whose record key only that
-route takes (`{"invoice": …}` can only be an invoice). Products and stock both carry an
-`item`; inventory-adjustments and stock both take an `inventory_adjustment` (TSH's Zoho sends
-its Inventory Adjustments rule to `stock`); and a bare record or entity parameters name their
-record only by an id field that other records carry too (a credit note has an `invoice_id`):
-those need `route`. A captured delivery replayed with another event or on another route is
+route takes (`{"invoice": …}` can only be an invoice), or that is one entity on every route
+taking it: inventory-adjustments and stock both take an `inventory_adjustment` (TSH's Zoho
+sends its Inventory Adjustments rule to `stock`, unchanged), stored as an adjustment either
+way, so a replay across the two does the same work. Products and stock both carry an `item`
+but mean a record and its stock; and a bare record or entity parameters name their record
+only by an id field that other records carry too (a credit note has an `invoice_id`): those
+need `route`. A captured delivery replayed with another event or on another route is
 therefore refused. A route that takes several record keys (`stock`) stores each delivery as
 the entity whose record the body carries.
 """
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,8 +47,13 @@ ID_ONLY_PREFIX = "id-only:"
 CONTENT_CHARS = 32
 # Where an entity-parameter (form fields) body keeps its fields beside the id.
 ENTITY_PARAMETERS = "entity_parameters"
-# How many routes take each record key: a key only one route takes covers that route.
-ROUTES_BY_KEY = Counter(e.record_key for es in ROUTE_ENTITIES.values() for e in es)
+# The entities each record key is stored as, over every route that takes it: a key that is
+# one entity wherever it goes covers its routes (a replay on another of them stores the same
+# event, which applies the same way).
+ENTITIES_BY_KEY: dict[str, set[str]] = {}
+for _entities in ROUTE_ENTITIES.values():
+    for _e in _entities:
+        ENTITIES_BY_KEY.setdefault(_e.record_key, set()).add(_e.name)
 
 
 class Rejected(Exception):  # noqa: N818 - reads as "raise Rejected(...)", like HTTPException
@@ -156,7 +162,7 @@ def check_route(route: str, entity: Entity, signed: Mapping[str, str], names_key
                 "delivery is accepted only on the route it was signed for.",
             )  # fmt: skip
         return
-    if names_key and ROUTES_BY_KEY[entity.record_key] == 1:
+    if names_key and len(ENTITIES_BY_KEY[entity.record_key]) == 1:
         return
     shared = [r for r, es in sorted(ROUTE_ENTITIES.items())
               if any(e.record_key == entity.record_key for e in es)]  # fmt: skip
