@@ -24,17 +24,21 @@ from sqlalchemy.engine import Engine
 
 from tests.realtime.test_realtime import run_sensor_once
 from tests.replication.helpers import CLIENT, ROOMY, log, replicate_all
+from tests.replication.test_dagster_assets import resources
 from tests.webhooks.helpers import NEW_SECRET, receiver_env, receiver_process
 from tests.zoho_client.conftest import settings_for
+from tsh_db.engine import get_engine
 from tsh_db.schema import tds_sync_queue
 from tsh_pipelines.entities import BY_NAME
+from tsh_pipelines.stock_refresh import refresh_stock_job
 from tsh_pipelines.sync.replicate import FULL_REFRESH, INCREMENTAL, RANGE, sync_entity
+from tsh_pipelines.sync.stock_refresh import due_count
 from tsh_pipelines.zoho import ZohoClient
 from zoho_sandbox.process import SandboxProcess
 
-# Sales orders fire no webhook in Zoho: their deletes reach us only through a full refresh,
-# so chaos leaves them alone and the calm cadence can be judged without one.
-CHAOS_ENTITIES = ["items", "stock", "contacts", "invoices", "bills", "creditnotes", "pricebooks"]
+# Stock moves only through documents, as in Zoho: no hand stock edits, no item webhooks.
+CHAOS_ENTITIES = ["items", "contacts", "invoices", "bills", "creditnotes", "salesorders",
+                  "pricebooks", "inventoryadjustments", "transferorders"]  # fmt: skip
 SMALL = {"items": 60, "customers": 20, "vendors": 4, "invoices": 120, "bills": 20,
          "creditnotes": 10, "salesorders": 10, "inventory_only_items": 3}  # fmt: skip
 OPEN = ("pending", "claimed", "processing", "failed")
@@ -140,15 +144,18 @@ class Churn:
 
     def _corner_round(self, n: int) -> None:
         """Edits chaos does not make: two edits of one contact in one second (the webhooks of
-        both race through the receiver and the apply runs), and stock A -> B -> A."""
+        both race through the receiver and the apply runs), and stock A -> B -> A through two
+        inventory adjustments."""
         contacts = self.sandbox.records("contacts")
         cid = str(contacts[(self.seed + n) % len(contacts)]["contact_id"])
         for phone, same in ((f"+964-{n}-1", False), (f"+964-{n}-2", True)):
             self.sandbox.mutate("contacts", "update", ids=[cid], fields={"phone": phone},
                                 same_second=same)  # fmt: skip
         iid = str(self.sandbox.records("items")[n % 7]["item_id"])
-        for on_hand in (900, 850, 900):  # stock switch off: first and last bodies match
-            self.sandbox.mutate("stock", "update", ids=[iid], fields={"stock_on_hand": on_hand})
+        for moved in (7, -7):  # A -> B -> A by two adjustments; the item's version stays
+            fields = {"adjustment_type": "quantity",
+                      "line_items": [{"item_id": iid, "quantity_adjusted": moved}]}  # fmt: skip
+            self.sandbox.mutate("inventoryadjustments", "create", fields=fields)
         self.corners += 1
         time.sleep(1.5)
 
@@ -177,4 +184,12 @@ def settle(sandbox: SandboxProcess, engine: Engine, db_url: str, timeout: float 
             break
         time.sleep(0.2)
     replicate_all(sandbox, engine, INCREMENTAL)
+    refresh_due_stock(sandbox, db_url)  # what the listing scheduled: stock_refresh_sensor
     return time.monotonic() - started
+
+
+def refresh_due_stock(sandbox: SandboxProcess, db_url: str) -> None:
+    """`refresh_stock_job` in process until no item's stock is due, as the sensor would."""
+    engine = get_engine(db_url)
+    while due_count(engine):
+        assert refresh_stock_job.execute_in_process(resources=resources(sandbox, db_url)).success

@@ -90,7 +90,7 @@ def replace_line_items(
 
 
 def _moves_stock(entity: Entity) -> bool:
-    return bool(getattr(entity, "moves_stock", False)) and bool(entity.line_items_table)
+    return entity.moves_stock and bool(entity.line_items_table)
 
 
 def _stored_items(conn: Connection, entity: Entity, parents: Iterable[str]) -> dict[str, set]:
