@@ -24,6 +24,7 @@ from tsh_pipelines.schedules import incremental_sync_schedule, weekly_full_refre
 from tsh_pipelines.sensors import initial_sync_sensor
 from tsh_pipelines.stock_reconciliation import stock_reconciliation, stock_reconciliation_schedule
 from tsh_pipelines.stock_refresh import refresh_stock_job, stock_refresh_sensor
+from tsh_pipelines.webhook_worker import webhook_worker_job, webhook_worker_sensor
 
 defs = dg.Definitions(
     assets=[*CATALOG_ASSETS, *DOCUMENT_ASSETS, CONSUMER_CATALOG],
@@ -37,6 +38,7 @@ defs = dg.Definitions(
         daily_data_investigation,
         stock_reconciliation,
         refresh_stock_job,
+        webhook_worker_job,
     ],
     schedules=[
         incremental_sync_schedule,
@@ -45,7 +47,12 @@ defs = dg.Definitions(
         daily_data_investigation_schedule,
         stock_reconciliation_schedule,
     ],
-    sensors=[webhook_queue_sensor, initial_sync_sensor, stock_refresh_sensor],
+    sensors=[
+        webhook_queue_sensor,
+        webhook_worker_sensor,
+        initial_sync_sensor,
+        stock_refresh_sensor,
+    ],
     resources=default_resources(),
     executor=STEP_EXECUTOR,
 )

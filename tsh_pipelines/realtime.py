@@ -71,25 +71,34 @@ def apply_webhook_events(
     database: DatabaseResource,
 ) -> None:
     engine = database.engine()
-    rows = claimed(engine, config.claim_id)
-    context.log.info("claim %s: %d events to apply", config.claim_id, len(rows))
+    with zoho.client(engine, context.log, purpose=WEBHOOK) as client:
+        apply_claim(context, client, engine, config.claim_id)
+
+
+def apply_claim(
+    context: dg.OpExecutionContext, client: ZohoClient, engine: Engine, claim_id: str
+) -> dict[str, int]:
+    """Apply every event of one claimed batch, in arrival order; the outcomes by name."""
+    rows = claimed(engine, claim_id)
+    context.log.info("claim %s: %d events to apply", claim_id, len(rows))
     totals = SyncTotals("webhook_events", "webhook", records=len(rows))
     run_id = start_run(engine, "webhook_events", "webhook", context.run.run_id,
                        dagster_run_ended(context.instance))  # fmt: skip
     applied: list[Applied] = []
     outcomes: dict[str, int] = defaultdict(int)
-    with zoho.client(engine, context.log, purpose=WEBHOOK) as client:
-        for row in rows:
-            outcome = _apply_one(context, client, engine, row, applied)
-            outcomes[outcome] += 1
-            if outcome == "deferred":
-                break  # the rest of the batch was deferred with it: no point asking Zoho
-        totals.counts.updated = outcomes["upserted"]
-        totals.counts.unchanged = outcomes["unchanged"] + outcomes["stale"]
-        totals.soft_deleted = outcomes["soft_deleted"]
-        finish_run(engine, run_id, totals, client.stats.total)
+    calls = client.stats.total
+    for row in rows:
+        outcome = _apply_one(context, client, engine, row, applied)
+        outcomes[outcome] += 1
+        if outcome == "deferred":
+            break  # the rest of the batch was deferred with it: no point asking Zoho
+    totals.counts.updated = outcomes["upserted"]
+    totals.counts.unchanged = outcomes["unchanged"] + outcomes["stale"]
+    totals.soft_deleted = outcomes["soft_deleted"]
+    finish_run(engine, run_id, totals, client.stats.total - calls)
     _report(context, applied)
-    context.log.info("claim %s: %s", config.claim_id, dict(outcomes))
+    context.log.info("claim %s: %s", claim_id, dict(outcomes))
+    return dict(outcomes)
 
 
 def _apply_one(
@@ -163,6 +172,10 @@ def apply_webhook_events_job() -> None:
 def webhook_queue_sensor(
     context: dg.SensorEvaluationContext, database: DatabaseResource
 ) -> dg.SensorResult | dg.SkipReason:
+    # The webhook worker drains the queue itself while it runs (webhook_worker.py).
+    worker = dg.RunsFilter(tags={"tsh/worker": "webhooks"}, statuses=ACTIVE_RUN_STATUSES)
+    if context.instance.get_runs_count(worker):
+        return dg.SkipReason("the webhook worker is draining the queue")
     # A claim made for a run that cannot start yet would only age in Dagster's run queue.
     active = context.instance.get_runs_count(
         dg.RunsFilter(job_name=apply_webhook_events_job.name, statuses=ACTIVE_RUN_STATUSES)

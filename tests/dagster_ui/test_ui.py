@@ -154,11 +154,14 @@ def test_invoices_alone_backfill_as_a_listing(launched: Stack) -> None:
 
 
 def test_a_sandbox_edit_reaches_the_products_asset_through_the_sensor(launched: Stack) -> None:
-    """README step 4: sandbox → receiver → queue → webhook_queue_sensor → run → asset."""
+    """README step 4: sandbox → receiver → queue → the webhook worker (or a run of the queue
+    sensor between two workers) → asset."""
     ui = launched.ui
 
     def applied() -> list[dict]:
-        runs = [r for r in sensor_runs(ui, "webhook_queue_sensor") if r["status"] == "SUCCESS"]
+        runs = sensor_runs(ui, "webhook_worker_sensor") + [
+            r for r in sensor_runs(ui, "webhook_queue_sensor") if r["status"] == "SUCCESS"
+        ]
         found = [e for r in runs for e in materializations(ui, r["runId"])
                  if key(e) == "products"]  # fmt: skip
         return [e for e in found if all(z in str(e["metadataEntries"]) for z in launched.changed)]

@@ -168,3 +168,17 @@ def refresh_warehouses(
     if gone:
         with engine.begin() as conn:
             totals.soft_deleted += delete_records(conn, PRODUCTS, gone, client.now())
+
+
+def refresh_due(client: ZohoClient, engine: Engine, totals: SyncTotals) -> list[str]:
+    """One claim's refresh, totals then warehouses, in this process; the items refreshed."""
+    taken = claim(engine)
+    if taken is None:
+        return []
+    todo = needed(engine, taken)
+    if todo:
+        gone = refresh_totals(client, engine, todo, totals)
+        todo = [i for i in todo if i not in gone]
+        refresh_warehouses(client, engine, todo, totals)
+    release(engine, taken)
+    return todo
