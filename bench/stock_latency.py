@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import random
 import tempfile
 import time
 import uuid
@@ -38,7 +39,7 @@ from bench.loadgen import service
 from bench.webhook_latency import DAGSTER_YAML, SECRET, dagster_env
 from tests.replication.helpers import replicate_all
 from tsh_db.engine import get_engine
-from tsh_db.schema import product_warehouse_stock, products, tds_sync_runs
+from tsh_db.schema import consumer_catalog, product_warehouse_stock, products, tds_sync_runs
 from tsh_pipelines.sync.replicate import FULL_REFRESH
 from zoho_sandbox.process import SandboxProcess
 
@@ -59,22 +60,15 @@ def timed(act: Callable[[], None], probe: Probe, before: Any, timeout: float = 6
     return None
 
 
-def visible_items(api: str, n: int) -> list[dict]:
-    items: list[dict] = []
-    page = 1
-    while len(items) < n:
-        body = httpx.get(f"{api}/api/consumer/products",
-                         params={"per_page": 100, "page": page}).json()  # fmt: skip
-        items += [i for i in body["items"] if i["stock"] >= 20]
-        if not body["items"]:
-            break
-        page += 1
-    return items[:n]
+def catalogue_stock(url: str) -> dict[str, float]:
+    """What the consumer API serves, by item: its one query layer reads this table."""
+    with get_engine(url).connect() as conn:
+        rows = conn.execute(select(consumer_catalog.c.product_zoho_id, consumer_catalog.c.stock))
+        return {z: float(s) for z, s in rows}
 
 
-def api_stock(api: str, item_id: str) -> Any:
-    resp = httpx.get(f"{api}/api/consumer/products/{item_id}")
-    return resp.json().get("stock") if resp.status_code == 200 else None
+def api_shows(api: str, item_id: str) -> bool:
+    return httpx.get(f"{api}/api/consumer/products/{item_id}").status_code == 200
 
 
 def warehouse_split(url: str, item_id: str) -> tuple:
@@ -157,61 +151,65 @@ def main() -> None:
 
 
 def run_all(a: argparse.Namespace, sandbox: SandboxProcess, url: str, api: str) -> dict:
-    items = visible_items(api, a.sales + a.adjustments + a.transfers + 1)
-    first = items.pop()["id"]
-    line = {"line_items": [{"item_id": first, "quantity": 1}]}
-    probe = timed(lambda: sandbox.mutate("invoices", "create", fields=line),
-                  lambda: api_stock(api, first), api_stock(api, first), timeout=300)  # fmt: skip
+    """Sales sell an item out of the consumer API (its stock below CONSUMER_MIN_STOCK, 1):
+    the time until the API answers 404 for it. Adjustments add 5 units: the time until the
+    catalogue the API reads has them. Transfers: until the per-warehouse rows move."""
+    stock = catalogue_stock(url)
+    items = sorted((z for z, s in stock.items() if s >= 3), key=lambda z: -stock[z])
+    first = items.pop()
+    sell_out = {"line_items": [{"item_id": first, "quantity": int(stock[first])}]}
+    probe = timed(lambda: sandbox.mutate("invoices", "create", fields=sell_out),
+                  lambda: api_shows(api, first), True, timeout=300)  # fmt: skip
     if probe is None:  # untimed: proves dagster dev is up and the path works end to end
         raise RuntimeError("the first sale never reached the consumer API in 300 s")
     note(f"dagster dev up and the first sale shown after {probe:.0f} s (not counted)")
     out: dict[str, list[float | None]] = {}
     wh = [str(w["warehouse_id"]) for w in sandbox.records("items")[0]["warehouses"]]
 
-    def each(label: str, chosen: list[dict], entity: str, fields: Callable[[str], dict],
+    def each(label: str, chosen: list[str], entity: str, fields: Callable[[str], dict],
              read: Callable[[str], Any]) -> None:  # fmt: skip
-        for item in chosen:
-            zid = str(item["id"])
+        for zid in chosen:
             if entity == "items":
                 act = partial(sandbox.mutate, "items", "update", ids=[zid], fields=fields(zid))
             else:
                 act = partial(sandbox.mutate, entity, "create", fields=fields(zid))
             out.setdefault(label, []).append(timed(act, partial(read, zid), read(zid)))
-            time.sleep(a.interval)
+            # jittered: a fixed gap would lock every event to one phase of the worker's poll
+            time.sleep(a.interval * random.uniform(0.5, 1.5))
 
     sales, rest = items[: a.sales], items[a.sales :]
     adjusted, moved = rest[: a.adjustments], rest[a.adjustments :][: a.transfers]
     each(
-        "sale (invoice)",
+        "sale (invoice) sells it out of the API",
         sales,
         "invoices",
-        lambda z: {"line_items": [{"item_id": z, "quantity": 1}]},
-        partial(api_stock, api),
+        lambda z: {"line_items": [{"item_id": z, "quantity": int(stock[z])}]},
+        partial(api_shows, api),
     )
     each(
-        "inventory adjustment",
+        "inventory adjustment (+5 in the catalogue)",
         adjusted,
         "inventoryadjustments",
         lambda z: {
             "adjustment_type": "quantity",
             "line_items": [{"item_id": z, "quantity_adjusted": 5}],
         },
-        partial(api_stock, api),
+        lambda z: catalogue_stock(url).get(z),
     )
     each(
-        "transfer order",
+        "transfer order (per-warehouse rows)",
         moved,
         "transferorders",
         lambda z: {
             "from_warehouse_id": wh[0],
             "to_warehouse_id": wh[1],
-            "line_items": [{"item_id": z, "quantity_transfer": 2}],
+            "line_items": [{"item_id": z, "quantity_transfer": 1}],
         },
         partial(warehouse_split, url),
     )
     each(
-        "item rename (plain)",
-        items[: a.renames],
+        "item rename (plain webhook)",
+        rest[-a.renames :],
         "items",
         lambda z: {"name": f"Bench rename {uuid.uuid4().hex[:10]}"},
         partial(name_of, url),

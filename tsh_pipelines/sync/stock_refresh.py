@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
@@ -31,7 +32,7 @@ from tsh_db.writes import write_rows
 from tsh_pipelines.sync.mapping import product_row
 from tsh_pipelines.sync.products import PRODUCTS, stock_values, write_stock
 from tsh_pipelines.sync.records import delete_records
-from tsh_pipelines.sync.state import SyncTotals
+from tsh_pipelines.sync.state import SyncTotals, finish_run, start_run
 from tsh_pipelines.sync.stock import store_warehouse_stock
 from tsh_pipelines.zoho import ZohoClient
 from tsh_pipelines.zoho.catalog import fetch_items, inventory_item, unless_gone
@@ -171,14 +172,26 @@ def refresh_warehouses(
 
 
 def refresh_due(client: ZohoClient, engine: Engine, totals: SyncTotals) -> list[str]:
-    """One claim's refresh, totals then warehouses, in this process; the items refreshed."""
+    """One claim's refresh, totals then warehouses, in this process; the items refreshed.
+    Each step leaves a `tds_sync_runs` row (`stock_refresh`: items, Zoho calls)."""
     taken = claim(engine)
     if taken is None:
         return []
     todo = needed(engine, taken)
     if todo:
-        gone = refresh_totals(client, engine, todo, totals)
+        gone = _recorded(client, engine, "totals", todo,
+                         lambda: refresh_totals(client, engine, todo, totals))  # fmt: skip
         todo = [i for i in todo if i not in gone]
-        refresh_warehouses(client, engine, todo, totals)
+        _recorded(client, engine, "warehouses", todo,
+                  lambda: refresh_warehouses(client, engine, todo, totals))  # fmt: skip
     release(engine, taken)
     return todo
+
+
+def _recorded(client: ZohoClient, engine: Engine, step: str, items: list[str], work: Any) -> Any:
+    run_id, calls = start_run(engine, "stock_refresh", step, None), client.stats.total
+    result = work()
+    done = SyncTotals("stock_refresh", step, records=len(items))
+    done.counts.updated = len(items)
+    finish_run(engine, run_id, done, client.stats.total - calls)
+    return result
