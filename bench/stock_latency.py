@@ -40,6 +40,7 @@ from bench.webhook_latency import DAGSTER_YAML, SECRET, dagster_env
 from tests.replication.helpers import replicate_all
 from tsh_db.engine import get_engine
 from tsh_db.schema import consumer_catalog, product_warehouse_stock, products, tds_sync_runs
+from tsh_pipelines.sync import stock_refresh
 from tsh_pipelines.sync.replicate import FULL_REFRESH
 from zoho_sandbox.process import SandboxProcess
 
@@ -116,6 +117,7 @@ def main() -> None:
     p.add_argument("--adjustments", type=int, default=20)
     p.add_argument("--transfers", type=int, default=20)
     p.add_argument("--renames", type=int, default=30)
+    p.add_argument("--burst", type=int, default=12, help="invoices sent back to back")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between documents")
     a = p.parse_args()
     setup_logging()
@@ -214,7 +216,48 @@ def run_all(a: argparse.Namespace, sandbox: SandboxProcess, url: str, api: str) 
         lambda z: {"name": f"Bench rename {uuid.uuid4().hex[:10]}"},
         partial(name_of, url),
     )
+    chosen = rest[a.adjustments + a.transfers :][: 4 * a.burst]
+    before = {z: warehouse_split(url, z) for z in chosen}
+    t0 = time.monotonic()
+    out[f"burst: {a.burst} invoices x 4 lines, until all shown"] = [burst(sandbox, url, chosen)]
+    # and until every item's per-warehouse rows moved: one Inventory call per item, inside
+    # Inventory's rate limit (25 a minute by default)
+    split: float | None = None
+    while time.monotonic() - t0 < 300 and split is None:
+        if all(warehouse_split(url, z) != before[z] for z in chosen):
+            split = time.monotonic() - t0
+        time.sleep(0.5)
+    out["burst: until every item's per-warehouse rows moved"] = [split]
+    while running_refreshes(url) and time.monotonic() - t0 < 300:
+        time.sleep(0.5)  # the refresh rows complete before they are counted below
     return out
+
+
+def running_refreshes(url: str) -> int:
+    r = tds_sync_runs
+    with get_engine(url).connect() as conn:
+        due = stock_refresh.due_count(get_engine(url))
+        running = conn.execute(
+            select(r.c.id).where(r.c.entity_type == "stock_refresh", r.c.status == "running")
+        ).all()  # fmt: skip
+    return due + len(running)
+
+
+def burst(sandbox: SandboxProcess, url: str, items: list[str]) -> float | None:
+    """Invoices of four lines each, sent back to back: refreshes coalesce them."""
+    before = catalogue_stock(url)
+    t0 = time.monotonic()
+    for n in range(0, len(items), 4):
+        lines = [{"item_id": z, "quantity": 1} for z in items[n : n + 4]]
+        sandbox.mutate("invoices", "create", fields={"line_items": lines})
+    sent = time.monotonic() - t0
+    while time.monotonic() - t0 < 60:
+        now = catalogue_stock(url)
+        if all(now.get(z) != before.get(z) for z in items):
+            note(f"burst: {len(items)} items on {len(items) // 4} invoices sent in {sent:.2f} s")
+            return time.monotonic() - t0
+        time.sleep(0.05)
+    return None
 
 
 if __name__ == "__main__":
