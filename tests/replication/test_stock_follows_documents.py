@@ -10,8 +10,7 @@ from sqlalchemy.engine import Engine
 from tests.replication.helpers import ROOMY, log
 from tests.replication.moving import sync
 from tests.zoho_client.conftest import settings_for
-from tsh_db.dialect import bulk_load
-from tsh_db.schema import products, tds_stock_refresh, tds_sync_queue
+from tsh_db.schema import products, tds_stock_refresh
 from tsh_db.types import utcnow
 from tsh_pipelines.sync import stock_refresh
 from tsh_pipelines.sync.events import apply_event
@@ -122,15 +121,10 @@ def test_the_webhook_run_refreshes_the_stock_its_documents_moved(
     """The queue's run applies an invoice event (id-only: fetched), then refreshes exactly
     the invoice's items: totals from Books, warehouses from Inventory, in the same run."""
     from tests.realtime.test_realtime import run_sensor_once
+    from tests.realtime.test_webhook_worker import queue_invoice_event
 
-    invoice = invoice_of(fresh_sandbox)
+    invoice = queue_invoice_event(fresh_sandbox, engine)
     items = {str(li["item_id"]) for li in invoice["line_items"]}
-    now = utcnow()
-    with engine.begin() as conn:
-        bulk_load(conn, tds_sync_queue, [{
-            "entity_type": "invoices", "zoho_entity_id": str(invoice["invoice_id"]),
-            "event_type": "edited", "queued_at": now, "next_attempt_at": now,
-        }])  # fmt: skip
     assert len(run_sensor_once(fresh_sandbox, db_url)) == 1
     assert stock_refresh.due_count(engine) == 0
     with engine.connect() as conn:
