@@ -22,7 +22,9 @@ from zoho_sandbox.process import SandboxProcess
 
 
 def queue_invoice_event(sandbox: SandboxProcess, engine: Engine) -> dict:
-    invoice = sandbox.records("invoices")[0]
+    """An invoice made just now in Zoho (its stock move is recent), and its queued event."""
+    created = str(sandbox.mutate("invoices", "create")["records"][0]["id"])
+    invoice = next(r for r in sandbox.records("invoices") if str(r["invoice_id"]) == created)
     now = utcnow()
     with engine.begin() as conn:
         bulk_load(conn, tds_sync_queue, [{

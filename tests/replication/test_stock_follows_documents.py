@@ -4,7 +4,7 @@ Against the sandbox over HTTP, on both dialects."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from tests.replication.helpers import ROOMY, log
@@ -153,6 +153,14 @@ def test_items_whose_stock_was_read_well_after_the_move_cost_no_call(
     with engine.begin() as conn:  # one item's document changed just now
         schedule(conn, {taken.item_ids[0]: utcnow()}, "test")
     assert stock_refresh.needed(engine, taken) == []
+    with engine.begin() as conn:  # stock never read, but the documents are months old
+        read = dict(conn.execute(select(products.c.zoho_id, products.c.stock_synced_at)).all())
+        conn.execute(update(products).values(stock_synced_at=None))
+    assert stock_refresh.needed(engine, taken) == []
+    with engine.begin() as conn:
+        for zoho_id, at in read.items():
+            conn.execute(update(products).where(products.c.zoho_id == zoho_id)
+                         .values(stock_synced_at=at))  # fmt: skip
     stock_refresh.release(engine, taken)  # the new request came during that claim: due again
     again = stock_refresh.claim(engine)
     assert again is not None and stock_refresh.needed(engine, again) == [taken.item_ids[0]]

@@ -43,6 +43,11 @@ CLAIM_LIMIT = 500  # items per refresh: five itemdetails calls and their Invento
 # A stock read this long after a document's version shows its move (Zoho's read lag, and
 # our clock against Zoho's, with room to spare).
 FRESH_AFTER = timedelta(minutes=5)
+# A move older than this (a document listed long after it changed: a first sync, a backfill)
+# is not refreshed item by item: the sync's own Inventory step reads every item's stock, and
+# the hourly stock reconciliation finds what none read. A first sync would otherwise spend an
+# Inventory call on every item its invoices name.
+MAX_AGE = timedelta(hours=1)
 T = tds_stock_refresh
 
 
@@ -90,9 +95,9 @@ def claim(engine: Engine, limit: int = CLAIM_LIMIT) -> Claim | None:
 
 
 def needed(engine: Engine, taken: Claim) -> list[str]:
-    """The claimed items whose stock was not read well after the move: a listing of old
-    documents (a first sync, a backfill) schedules items whose stock the Inventory step
-    reads anyway, and those cost no call."""
+    """The claimed items whose stock was not read well after the move, of moves less than
+    `MAX_AGE` old: a listing of old documents (a first sync, a backfill) schedules items
+    whose stock the Inventory step reads anyway, and those cost no call."""
     p = products.c
     with engine.connect() as conn:
         reads = {
@@ -102,8 +107,12 @@ def needed(engine: Engine, taken: Claim) -> list[str]:
             )
         }  # fmt: skip
 
+    oldest = utcnow() - MAX_AGE
+
     def fresh(item: str) -> bool:
         at, (stock, warehouses) = taken.moved.get(item), reads.get(item, (None, None))
+        if at is not None and at < oldest:
+            return True  # long past: the Inventory step and the hourly reconciliation cover it
         return at is not None and all(r is not None and r >= at + FRESH_AFTER
                                       for r in (stock, warehouses))  # fmt: skip
 
