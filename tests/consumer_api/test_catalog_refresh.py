@@ -26,6 +26,8 @@ from tsh_pipelines.sync.products import stock_values, write_stock
 DETAIL = "/api/consumer/products/"
 LATER = "2026-06-02T10:00:00+0300"  # newer than anything seeded
 EARLIER = "2025-01-02T10:00:00+0300"
+
+
 class _NoZoho:
     """Full payloads: the event path never asks Zoho; a delete reads only its clock."""
 
