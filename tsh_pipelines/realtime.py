@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from tsh_db.queue import ReplaySelectionError, replay_dead_letters
 from tsh_db.service import env_int
-from tsh_pipelines.assets.common import dagster_run_ended
+from tsh_pipelines.assets.common import active_runs, dagster_run_ended
 from tsh_pipelines.assets.documents import MONTHLY
 from tsh_pipelines.entities import BY_NAME, ENTITIES
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
@@ -41,10 +41,6 @@ WEBHOOK_POOL = "zoho_webhooks"  # not the sync pool: a long backfill must not ho
 # Documents and their line items: partitioned by the document's month.
 PARTITIONED_ASSETS = {key for e in ENTITIES if e.partitioned
                       for key in (e.name, e.line_items_table) if key}  # fmt: skip
-ACTIVE_RUN_STATUSES = [
-    dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING,
-]  # fmt: skip
 
 
 class ApplyConfig(dg.Config):
@@ -173,13 +169,10 @@ def webhook_queue_sensor(
     context: dg.SensorEvaluationContext, database: DatabaseResource
 ) -> dg.SensorResult | dg.SkipReason:
     # The webhook worker drains the queue itself while it runs (webhook_worker.py).
-    worker = dg.RunsFilter(tags={"tsh/worker": "webhooks"}, statuses=ACTIVE_RUN_STATUSES)
-    if context.instance.get_runs_count(worker):
+    if active_runs(context.instance, tags={"tsh/worker": "webhooks"}):
         return dg.SkipReason("the webhook worker is draining the queue")
     # A claim made for a run that cannot start yet would only age in Dagster's run queue.
-    active = context.instance.get_runs_count(
-        dg.RunsFilter(job_name=apply_webhook_events_job.name, statuses=ACTIVE_RUN_STATUSES)
-    )
+    active = active_runs(context.instance, job_name=apply_webhook_events_job.name)
     free = min(MAX_BATCHES_PER_TICK, MAX_RUNS - active)
     if free <= 0:
         return dg.SkipReason(

@@ -10,32 +10,26 @@ per-warehouse split from Inventory (its pool); each shows its calls on the
 
 import os
 from datetime import datetime
-from typing import Any, Optional
+from typing import Optional
 
 import dagster as dg
 
-from tsh_pipelines.assets.common import POOLS
+from tsh_pipelines.assets.common import POOLS, active_runs
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
-from tsh_pipelines.sync.state import SyncTotals, finish_run, start_run
+from tsh_pipelines.sync.state import SyncTotals
 from tsh_pipelines.sync.stock_refresh import (
     Claim,
     claim,
     due_count,
     needed,
+    recorded_step,
     refresh_totals,
     refresh_warehouses,
     release,
 )
 from tsh_pipelines.zoho import BOOKS, INVENTORY, WEBHOOK
 
-RUN_ENTITY = "stock_refresh"  # its tds_sync_runs rows
 ASSET = "product_warehouse_stock"
-ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
-          dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]  # fmt: skip
-
-
-def _calls(client: Any, api: str) -> int:
-    return sum(n for (a, _ep, _o), n in client.stats.calls.items() if a == api)
 
 
 @dg.op(
@@ -57,13 +51,11 @@ def refresh_stock_totals(
     todo = needed(engine, taken)
     gone: set[str] = set()
     if todo:
-        run_id = start_run(engine, RUN_ENTITY, "totals", context.run.run_id)
         with zoho.client(engine, context.log, purpose=WEBHOOK) as client:
-            gone = refresh_totals(client, engine, todo, totals)
-            done = SyncTotals(RUN_ENTITY, "totals", records=len(todo))
-            done.counts.updated, done.soft_deleted = len(todo), len(gone)
-            finish_run(engine, run_id, done, client.stats.total)
-            calls = _calls(client, BOOKS) + _calls(client, INVENTORY)
+            gone = recorded_step(client, engine, "totals", todo,
+                                 lambda: refresh_totals(client, engine, todo, totals),
+                                 context.run.run_id)  # fmt: skip
+            calls = client.stats.total
         fresh = len(taken.item_ids) - len(todo)
         context.log.info("stock totals of %d items read in %d calls (%s); %d already fresh",
                          len(todo), calls, taken.reasons, fresh)  # fmt: skip
@@ -96,13 +88,11 @@ def refresh_warehouse_stock(
     if not taken.item_ids:
         release(engine, taken)
         return
-    run_id = start_run(engine, RUN_ENTITY, "warehouses", context.run.run_id)
     with zoho.client(engine, context.log, purpose=WEBHOOK) as client:
-        refresh_warehouses(client, engine, taken.item_ids, totals)
+        recorded_step(client, engine, "warehouses", taken.item_ids,
+                      lambda: refresh_warehouses(client, engine, taken.item_ids, totals),
+                      context.run.run_id)  # fmt: skip
         calls, rows = client.stats.total, totals.records
-        done = SyncTotals(RUN_ENTITY, "warehouses", records=len(taken.item_ids))
-        done.counts.updated, done.soft_deleted = len(taken.item_ids), totals.soft_deleted
-        finish_run(engine, run_id, done, calls)
     release(engine, taken)
     context.log_event(dg.AssetMaterialization(asset_key=ASSET, metadata={
         "step": "per-warehouse", "items": len(taken.item_ids), "zoho_calls": calls,
@@ -129,9 +119,7 @@ def refresh_stock_job() -> None:
 def stock_refresh_sensor(
     context: dg.SensorEvaluationContext, database: DatabaseResource
 ) -> dg.SensorResult | dg.SkipReason:
-    active = context.instance.get_runs_count(
-        dg.RunsFilter(job_name=refresh_stock_job.name, statuses=ACTIVE)
-    )
+    active = active_runs(context.instance, job_name=refresh_stock_job.name)
     if active:
         return dg.SkipReason(f"{active} stock refresh run(s) queued or running")
     due = due_count(database.engine())

@@ -19,7 +19,8 @@ import time
 import dagster as dg
 
 from tsh_db.service import env_int
-from tsh_pipelines.realtime import ACTIVE_RUN_STATUSES, BATCH_SIZE, WEBHOOK_POOL, apply_claim
+from tsh_pipelines.assets.common import active_runs
+from tsh_pipelines.realtime import BATCH_SIZE, WEBHOOK_POOL, apply_claim
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
 from tsh_pipelines.sync.queue import claim_batch
 from tsh_pipelines.sync.state import SyncTotals
@@ -73,11 +74,6 @@ def webhook_worker_job() -> None:
     drain_webhook_queue()
 
 
-def worker_running(instance: dg.DagsterInstance) -> bool:
-    filters = dg.RunsFilter(job_name=webhook_worker_job.name, statuses=ACTIVE_RUN_STATUSES)
-    return instance.get_runs_count(filters) > 0
-
-
 @dg.sensor(
     job=webhook_worker_job,
     minimum_interval_seconds=5,
@@ -85,6 +81,6 @@ def worker_running(instance: dg.DagsterInstance) -> bool:
     description="Keeps one webhook_worker_job run going (TSH_WEBHOOK_WORKER, on by default).",
 )
 def webhook_worker_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    if worker_running(context.instance):
+    if active_runs(context.instance, job_name=webhook_worker_job.name):
         return dg.SkipReason("a webhook worker is running")
     return dg.SensorResult(run_requests=[dg.RunRequest()])

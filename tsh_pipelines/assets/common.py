@@ -39,6 +39,21 @@ def resolve_mode(context: dg.AssetExecutionContext, config: SyncConfig) -> str:
     return RANGE if context.has_partition_key_range or context.has_partition_key else INCREMENTAL
 
 
+ACTIVE_RUN_STATUSES = [
+    dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING,
+]  # fmt: skip
+
+
+def active_runs(
+    instance: dg.DagsterInstance, job_name: str | None = None, tags: dict | None = None
+) -> int:
+    """Runs of a job (or with these tags) queued, starting or running: what sensors wait on."""
+    return instance.get_runs_count(
+        dg.RunsFilter(job_name=job_name, tags=tags or {}, statuses=ACTIVE_RUN_STATUSES)
+    )
+
+
 def dagster_run_ended(instance: dg.DagsterInstance) -> RunEnded:
     """Why a run of `instance` is over, for `start_run` to mark its leftover rows abandoned.
 

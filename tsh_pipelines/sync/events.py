@@ -26,10 +26,10 @@ from tsh_db.writes import READ, WEBHOOK
 from tsh_pipelines.entities import BOOKS, BY_NAME, Entity
 from tsh_pipelines.sync.mapping import month_of
 from tsh_pipelines.sync.prices import apply_price_book
-from tsh_pipelines.sync.products import PRODUCTS, stock_values, write_stock
+from tsh_pipelines.sync.products import PRODUCTS
 from tsh_pipelines.sync.records import AMBIGUOUS, delete_records, has_line_items, write_record
 from tsh_pipelines.sync.state import SyncTotals
-from tsh_pipelines.sync.stock import store_warehouse_stock
+from tsh_pipelines.sync.stock import store_item_stock
 from tsh_pipelines.sync.tables import table_of
 from tsh_pipelines.zoho import ZohoClient
 from tsh_pipelines.zoho.catalog import fetch_record, inventory_item, unless_gone
@@ -144,16 +144,10 @@ def _apply_stock(
         if record is None:
             return _delete(client, engine, PRODUCTS, zoho_id)
         stamp = utcnow()
-    values = stock_values(dict(record), stamp)
     if stored is None:  # an item we have never seen: take it whole, Books first
         write_record(engine, PRODUCTS, *fetch_record(client, PRODUCTS, zoho_id))
-    with engine.begin() as conn:
-        totals_written = write_stock(conn, [{"zoho_id": zoho_id, **values}])
     totals = SyncTotals("product_warehouse_stock", "webhook")
-    stored_rows = store_warehouse_stock(
-        engine, zoho_id, dict(record), values["inventory_modified_time"], totals, stamp
-    )
-    if not (totals_written or stored_rows):
+    if not any(store_item_stock(engine, zoho_id, dict(record), stamp, totals)):
         return Applied("product_warehouse_stock", zoho_id, "stale")
     return Applied("product_warehouse_stock", zoho_id, "upserted",
                    ["products", "product_warehouse_stock"])  # fmt: skip

@@ -138,15 +138,20 @@ def fetch_warehouse_stock(
     todo: dict[str, datetime | None],
     totals: SyncTotals,
     log: Log,
+    with_totals: bool = False,
 ) -> set[str]:
-    """Per-warehouse stock of these items, one Inventory detail call each (Zoho has no batch
-    for it); the ids settled: stored, or tombstoned on Zoho's 404."""
+    """Per-warehouse stock of these items (and, `with_totals`, their totals again), one
+    Inventory detail call each (Zoho has no batch for it); the ids settled: stored, or
+    tombstoned on Zoho's 404."""
     done: set[str] = set()
     gone: list[str] = []
     for n, zoho_id in enumerate(todo, 1):
         record = unless_gone(lambda z=zoho_id: inventory_item(client, z))
         if record is None:
             gone.append(zoho_id)
+        elif with_totals:
+            totals.counts.updated += store_item_stock(engine, zoho_id, record, utcnow(), totals)[0]
+            done.add(zoho_id)
         else:
             read = parse_zoho_time(record.get("last_modified_time")) or todo[zoho_id]
             if store_warehouse_stock(engine, zoho_id, record, read, totals):
@@ -157,6 +162,18 @@ def fetch_warehouse_stock(
         with engine.begin() as conn:
             totals.soft_deleted += delete_records(conn, PRODUCTS, gone, client.now())
     return done | set(gone)
+
+
+def store_item_stock(
+    engine: Engine, zoho_id: str, record: dict, read_at: datetime, totals: SyncTotals
+) -> tuple[int, bool]:
+    """An Inventory item's stock totals and per-warehouse stock, read at `read_at`, each under
+    its stock rule: (totals rows written, whether the per-warehouse rows were)."""
+    values = stock_values(dict(record), read_at)
+    with engine.begin() as conn:
+        written = write_stock(conn, [{"zoho_id": zoho_id, **values}])
+    modified = values["inventory_modified_time"]
+    return written, store_warehouse_stock(engine, zoho_id, dict(record), modified, totals, read_at)
 
 
 def warehouse_rows(zoho_id: str, record: dict, now: datetime) -> list[dict]:

@@ -17,6 +17,7 @@ is refreshed again.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,9 +34,9 @@ from tsh_pipelines.sync.mapping import product_row
 from tsh_pipelines.sync.products import PRODUCTS, stock_values, write_stock
 from tsh_pipelines.sync.records import delete_records
 from tsh_pipelines.sync.state import SyncTotals, finish_run, start_run
-from tsh_pipelines.sync.stock import store_warehouse_stock
+from tsh_pipelines.sync.stock import fetch_warehouse_stock
 from tsh_pipelines.zoho import ZohoClient
-from tsh_pipelines.zoho.catalog import fetch_items, inventory_item, unless_gone
+from tsh_pipelines.zoho.catalog import fetch_items
 
 # A claim not settled within this long (its run died) is taken again.
 LEASE = timedelta(minutes=10)
@@ -49,6 +50,8 @@ FRESH_AFTER = timedelta(minutes=5)
 # Inventory call on every item its invoices name.
 MAX_AGE = timedelta(hours=1)
 T = tds_stock_refresh
+RUN_ENTITY = "stock_refresh"  # its tds_sync_runs rows
+log = logging.getLogger(__name__)
 
 
 def _due(now: datetime) -> object:
@@ -163,21 +166,7 @@ def refresh_warehouses(
 ) -> None:
     """Per-warehouse (or per-location) stock of these items, and their totals again, from
     one Inventory detail each (Zoho has no batch for it)."""
-    gone = []
-    for zoho_id in item_ids:
-        record = unless_gone(lambda z=zoho_id: inventory_item(client, z))
-        if record is None:
-            gone.append(zoho_id)
-            continue
-        read_at = utcnow()
-        values = stock_values(dict(record), read_at)
-        with engine.begin() as conn:
-            totals.counts.updated += write_stock(conn, [{"zoho_id": zoho_id, **values}])
-        store_warehouse_stock(engine, zoho_id, dict(record), values["inventory_modified_time"],
-                              totals, read_at)  # fmt: skip
-    if gone:
-        with engine.begin() as conn:
-            totals.soft_deleted += delete_records(conn, PRODUCTS, gone, client.now())
+    fetch_warehouse_stock(client, engine, dict.fromkeys(item_ids), totals, log, with_totals=True)
 
 
 def refresh_due(client: ZohoClient, engine: Engine, totals: SyncTotals) -> list[str]:
@@ -188,19 +177,23 @@ def refresh_due(client: ZohoClient, engine: Engine, totals: SyncTotals) -> list[
         return []
     todo = needed(engine, taken)
     if todo:
-        gone = _recorded(client, engine, "totals", todo,
-                         lambda: refresh_totals(client, engine, todo, totals))  # fmt: skip
+        gone = recorded_step(client, engine, "totals", todo,
+                             lambda: refresh_totals(client, engine, todo, totals))  # fmt: skip
         todo = [i for i in todo if i not in gone]
-        _recorded(client, engine, "warehouses", todo,
-                  lambda: refresh_warehouses(client, engine, todo, totals))  # fmt: skip
+        recorded_step(client, engine, "warehouses", todo,
+                      lambda: refresh_warehouses(client, engine, todo, totals))  # fmt: skip
     release(engine, taken)
     return todo
 
 
-def _recorded(client: ZohoClient, engine: Engine, step: str, items: list[str], work: Any) -> Any:
-    run_id, calls = start_run(engine, "stock_refresh", step, None), client.stats.total
+def recorded_step(
+    client: ZohoClient, engine: Engine, step: str, items: list[str], work: Any,
+    dagster_run_id: str | None = None,
+) -> Any:  # fmt: skip
+    """`work()`, recorded as a `tds_sync_runs` row (`stock_refresh`, `step`): items, calls."""
+    run_id, calls = start_run(engine, RUN_ENTITY, step, dagster_run_id), client.stats.total
     result = work()
-    done = SyncTotals("stock_refresh", step, records=len(items))
+    done = SyncTotals(RUN_ENTITY, step, records=len(items))
     done.counts.updated = len(items)
     finish_run(engine, run_id, done, client.stats.total - calls)
     return result
