@@ -2,6 +2,7 @@
 
 from tsh_db.schema.base import LIVE, applies_to, metadata
 from tsh_db.schema.consumer import consumer_catalog, consumer_catalog_state
+from tsh_db.schema.images import product_images
 from tsh_db.schema.operations import (
     data_investigation_reports,
     tds_inbox_events,
@@ -53,6 +54,7 @@ __all__ = [
     "invoices",
     "metadata",
     "price_lists",
+    "product_images",
     "product_prices",
     "product_warehouse_stock",
     "products",

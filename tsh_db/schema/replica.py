@@ -37,6 +37,8 @@ products = Table(
     Column("is_active", Boolean, nullable=False, server_default=text("true")),
     Column("price", Money),
     Column("purchase_price", Money),
+    # Filled from a custom field before migration 0012; pictures are now Zoho's item images
+    # (the image_* identity below, files in product_images). Kept for rolling back.
     Column("image_url", Text),
     Column("stock_on_hand", Money),
     Column("available_stock", Money),
@@ -47,6 +49,10 @@ products = Table(
     Column("inventory_modified_time", UTCDateTime),
     Column("warehouse_stock_modified_time", UTCDateTime),
     Column("warehouse_stock_synced_at", UTCDateTime),
+    # Zoho's item image: its identity is the document id, else name and type (migration 0012).
+    Column("image_document_id", String(64)),
+    Column("image_name", String(255)),
+    Column("image_type", String(16)),
 )
 # Serves the consumer listing: live, active products in name order, so a page is read off
 # the index (joined to its price by the unique price index) instead of sorting every match.
