@@ -23,7 +23,7 @@ EXPECTED_TABLES = {
     "inventory_adjustment_line_items", "transfer_orders", "transfer_order_line_items",
     "price_lists", "product_prices", "tds_inbox_events", "tds_sync_queue", "tds_sync_runs",
     "zoho_sync_state", "zoho_oauth_tokens", "zoho_organizations", "zoho_token_refresh_log",
-    "zoho_rate_limits", "zoho_api_slots", "tds_stock_refresh",
+    "zoho_rate_limits", "zoho_api_slots", "tds_stock_refresh", "tds_outbox",
     "data_investigation_reports", "consumer_catalog", "consumer_catalog_state", "product_images",
 }  # fmt: skip
 

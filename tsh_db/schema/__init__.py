@@ -16,6 +16,7 @@ from tsh_db.schema.operations import (
     zoho_sync_state,
     zoho_token_refresh_log,
 )
+from tsh_db.schema.outbox import tds_outbox
 from tsh_db.schema.replica import (
     bill_line_items,
     bills,
@@ -61,6 +62,7 @@ __all__ = [
     "sales_order_line_items",
     "sales_orders",
     "tds_inbox_events",
+    "tds_outbox",
     "tds_stock_refresh",
     "tds_sync_queue",
     "tds_sync_runs",
