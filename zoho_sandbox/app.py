@@ -17,6 +17,7 @@ from . import clock
 from .config import ORG_ID, SandboxConfig
 from .control_api import register_control
 from .errors import Answer, error, unknown_org
+from .images import FILE
 from .state import Sandbox
 from .zoho_api import endpoint_label, handle
 
@@ -93,7 +94,12 @@ async def zoho_call(sb: Sandbox, api: str, path: str, request: Request) -> Respo
     limits, stats = sb.limits, sb.stats  # a reset mid-call must not unbalance new counters
     (status, body), answered = await _pipeline(sb, api, path, request)
     stats.record(api, endpoint_label(api, path), status)
-    response = json_response(status, body, limits.headers(api, status, body.get("code")))
+    headers = limits.headers(api, status, body.get("code"))
+    if FILE in body:  # an item image: bytes, not JSON
+        content, media_type = body.pop(FILE)
+        response = Response(content, status_code=status, media_type=media_type, headers=headers)
+    else:
+        response = json_response(status, body, headers)
     if answered:
         # after the body is serialised: the client sees this change on its next call only
         sb.chaos.after_call(sb.world, sb.mutate, api, path, status, body)

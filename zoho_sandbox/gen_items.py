@@ -13,6 +13,7 @@ from typing import Any
 
 from .catalog import CATEGORIES, COLOURS, SERIES, WAREHOUSES
 from .clock import EPOCH0, GEN_END, fmt_ts, make_id, rng_for
+from .images import identity_of
 from .specs import ENT
 from .store import Row
 
@@ -117,9 +118,7 @@ def render_item(seed: int, row: Row) -> dict[str, Any]:
         "reorder_level": "" if rng.random() < 0.3 else float(rng.choice((2, 5, 10, 20))),
         "upc": "",
         "ean": f"62{rng.randrange(10**10, 10**11)}",
-        "image_name": f"{sku}.jpg" if url else "",
-        "image_type": "jpg" if url else "",
-        "image_document_id": str(make_id(seed, ENT["images"], row.idx + 1)) if url else "",
+        **identity_of(seed, row.idx, bool(url)),  # served by images.py
         "custom_fields": [
             {
                 "customfield_id": cf_id,

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from . import doc_stock
+from . import doc_stock, images
 from .clock import GEN_END, day_of, day_str, fmt_ts, make_id, now, rng_for
 from .gen_contacts import contact_core
 from .gen_docs import KINDS, doc_core, party_range
@@ -59,6 +59,8 @@ class Mutator(PriceEdits, DocEdits):
         self.last_stamp = GEN_END + 1
         self.stamped = False  # whether a mutation has taken a stamp yet
         self.rates_per_book = 5
+        self.image_edit: str | None = None  # fields.image of the current items mutation
+        self.image_serial = 0
         # rates of deleted price books by name: re-creating one prices the same items
         self.retired_books: dict[str, dict[str, float]] = {}
 
@@ -93,6 +95,7 @@ class Mutator(PriceEdits, DocEdits):
             raise MutationError(400, "same_second must be true or false")
         if action != "delete":
             fields = self._prepare(entity, fields)  # checked before anything changes
+        fields, self.image_edit = self._image_edit(entity, fields)
         t = self.stamp(same_second)
         store = self.world.stores["items" if entity == "stock" else entity]
         # for price books, `count` is how many rates change per book (default 5); without ids
@@ -165,8 +168,12 @@ class Mutator(PriceEdits, DocEdits):
             action == "update"
             and entity != "pricebooks"
             and not (entity in INVENTORY_DOCS and fields)
+            and self.image_edit is None
         ):
             self._default_edit(entity, rec)
+        if self.image_edit is not None:
+            self.image_serial += 1
+            images.edit(self.world.seed, rec, self.image_edit, self.image_serial)
         if entity in doc_stock.STOCK_DOCS:
             try:
                 self._apply_fields(entity, rec, fields)
@@ -181,6 +188,16 @@ class Mutator(PriceEdits, DocEdits):
         changes.append(Change(entity, event, key, self.world.published(entity, row)))
         self._stock_follows(entity, before, rec, t, out, changes)
         return out
+
+    def _image_edit(self, entity: str, fields: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """`fields.image` of an items create or update (images.EDITS), taken out of the fields."""
+        if entity != "items" or "image" not in fields:
+            return fields, None
+        try:
+            how = images.check_edit(fields)
+        except ValueError as exc:
+            raise MutationError(400, str(exc)) from None
+        return {k: v for k, v in fields.items() if k != "image"}, how
 
     def _stock_follows(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from . import images
 from .errors import Answer, ParamError, bad_param, invalid_url, not_found
 from .gen_items import warehouse_list
 from .org import organization
@@ -24,6 +25,8 @@ def endpoint_label(api: str, path: str) -> str:
     if len(parts) == 1 or "/".join(parts) in ("settings/warehouses", "items/pricebookrate"):
         return "/".join(parts)
     return f"{parts[0]}/{{id}}"
+    if len(parts) == 3 and parts[2] == "image":
+        return f"{parts[0]}/{{id}}/image"
 
 
 def ok(body: dict[str, Any]) -> Answer:
@@ -48,6 +51,8 @@ def _books(world: World, parts: list[str], params: Mapping[str, str], duplicate:
     if parts == ["items", "pricebookrate"]:
         return _pricebook_rates(world, params)
     if not parts or parts[0] not in BOOKS_LISTS or len(parts) > 2:
+    if len(parts) == 3 and parts[0] == "items" and parts[2] == "image":
+        return _image(world, parts[1], books=True)
         return invalid_url()
     entity = parts[0]
     if len(parts) == 1:
@@ -67,6 +72,8 @@ def _inventory(
     if parts == ["items"]:
         return _list(world, "items", params, duplicate, inventory=True)
     if len(parts) == 2 and parts[0] == "items":
+    if len(parts) == 3 and parts[0] == "items" and parts[2] == "image":
+        return _image(world, parts[1], books=False)
         row = world.stores["items"].get(parts[1])
         if row is None:
             return not_found("Item")
@@ -83,6 +90,14 @@ def _inventory(
 
 
 def _organizations(world: World, parts: list[str]) -> Answer:
+def _image(world: World, item_id: str, books: bool) -> Answer:
+    """`items/{id}/image`: the bytes (Inventory documents it; TSH downloads it from Books)."""
+    row = world.stores["items"].get(item_id)
+    if row is None or (books and row.source != "books"):
+        return not_found("Item")
+    return images.answer(world.detail("items", row))
+
+
     record = organization(world.seed, world.time_zone)
     if len(parts) == 1:
         return ok({"organizations": [record]})
