@@ -24,9 +24,9 @@ def endpoint_label(api: str, path: str) -> str:
         return "unknown"
     if len(parts) == 1 or "/".join(parts) in ("settings/warehouses", "items/pricebookrate"):
         return "/".join(parts)
-    return f"{parts[0]}/{{id}}"
     if len(parts) == 3 and parts[2] == "image":
         return f"{parts[0]}/{{id}}/image"
+    return f"{parts[0]}/{{id}}"
 
 
 def ok(body: dict[str, Any]) -> Answer:
@@ -50,9 +50,9 @@ def _books(world: World, parts: list[str], params: Mapping[str, str], duplicate:
         return _item_details(world, params)
     if parts == ["items", "pricebookrate"]:
         return _pricebook_rates(world, params)
-    if not parts or parts[0] not in BOOKS_LISTS or len(parts) > 2:
     if len(parts) == 3 and parts[0] == "items" and parts[2] == "image":
         return _image(world, parts[1], books=True)
+    if not parts or parts[0] not in BOOKS_LISTS or len(parts) > 2:
         return invalid_url()
     entity = parts[0]
     if len(parts) == 1:
@@ -71,9 +71,9 @@ def _inventory(
         return ok({"warehouses": warehouse_list(world.seed)})
     if parts == ["items"]:
         return _list(world, "items", params, duplicate, inventory=True)
-    if len(parts) == 2 and parts[0] == "items":
     if len(parts) == 3 and parts[0] == "items" and parts[2] == "image":
         return _image(world, parts[1], books=False)
+    if len(parts) == 2 and parts[0] == "items":
         row = world.stores["items"].get(parts[1])
         if row is None:
             return not_found("Item")
@@ -89,7 +89,6 @@ def _inventory(
     return invalid_url()
 
 
-def _organizations(world: World, parts: list[str]) -> Answer:
 def _image(world: World, item_id: str, books: bool) -> Answer:
     """`items/{id}/image`: the bytes (Inventory documents it; TSH downloads it from Books)."""
     row = world.stores["items"].get(item_id)
@@ -98,6 +97,7 @@ def _image(world: World, item_id: str, books: bool) -> Answer:
     return images.answer(world.detail("items", row))
 
 
+def _organizations(world: World, parts: list[str]) -> Answer:
     record = organization(world.seed, world.time_zone)
     if len(parts) == 1:
         return ok({"organizations": [record]})
