@@ -97,7 +97,9 @@ ENTITIES: tuple[Entity, ...] = (
             **REPLICA, "name": "name", "sku": "sku", "description": "description",
             "category": "category_name", "brand": "brand", "unit": "unit", "status": "status",
             "price": "rate", "purchase_price": "purchase_rate",
-            "image_url": "custom_field_hash.cf_image_url",
+            # Zoho's item image: the product_images asset fetches it when these change.
+            "image_document_id": "image_document_id", "image_name": "image_name",
+            "image_type": "image_type",
         },
     ),
     Entity(

@@ -33,6 +33,7 @@ from tsh_pipelines.zoho.stats import CallStats
 from tsh_pipelines.zoho.timefmt import format_zoho_time
 
 PER_PAGE = 200  # Zoho's maximum: the fewest calls per listing
+FILE = "file"  # where a file endpoint's bytes are in the answer
 RATE_LIMIT_CODES = (44, 1070)
 MAX_RATE_LIMIT_WAITS = 30
 # httpx logs every request URL at INFO; URLs carry no secret, but keep transport noise out.
@@ -237,6 +238,14 @@ class ZohoClient:
             message += " (no OAuth token was sent: check ZOHO_ACCOUNTS_URL and credentials)"
         return ZohoAPIError(status, code, message, api, endpoint, params)
 
+    def download(self, api: str, endpoint: str) -> tuple[bytes, str]:
+        """A file endpoint such as `items/{id}/image`: its bytes and content type, one call
+        through the same budget, limiter and retries as any other."""
+        body = self.get(api, endpoint)
+        if FILE not in body:
+            raise ZohoAPIError(200, 0, "answered JSON, not a file", api, endpoint, {})
+        return body[FILE], body["content_type"]
+
     # -- listings -------------------------------------------------------------------------
     def pages(
         self,
@@ -288,6 +297,10 @@ class ZohoClient:
 
 
 def _json(resp: httpx.Response) -> Any:
+    kind = resp.headers.get("content-type", "")
+    if resp.status_code == 200 and "json" not in kind and not kind.startswith("text/"):
+        # A file endpoint (an item's image) answers its bytes; errors come as JSON.
+        return {"code": 0, FILE: resp.content, "content_type": kind}
     try:
         return resp.json()
     except ValueError:
