@@ -6,6 +6,7 @@ import dagster as dg
 
 from tsh_pipelines.assets.catalog import CATALOG_ASSETS, CONSUMER_CATALOG
 from tsh_pipelines.assets.documents import DOCUMENT_ASSETS
+from tsh_pipelines.assets.images import IMAGE_ASSETS
 from tsh_pipelines.checks import (
     daily_data_investigation,
     daily_data_investigation_schedule,
@@ -27,7 +28,7 @@ from tsh_pipelines.stock_refresh import refresh_stock_job, stock_refresh_sensor
 from tsh_pipelines.webhook_worker import webhook_worker_job, webhook_worker_sensor
 
 defs = dg.Definitions(
-    assets=[*CATALOG_ASSETS, *DOCUMENT_ASSETS, CONSUMER_CATALOG],
+    assets=[*CATALOG_ASSETS, *DOCUMENT_ASSETS, *IMAGE_ASSETS, CONSUMER_CATALOG],
     asset_checks=[data_investigation],
     jobs=[
         incremental_sync,

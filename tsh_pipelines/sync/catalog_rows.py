@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, delete, or_, select, true
 from sqlalchemy.engine import Connection, Row
 
 from tsh_db.dialect import upsert
-from tsh_db.schema import consumer_catalog, product_prices, products
+from tsh_db.schema import consumer_catalog, product_images, product_prices, products
 from tsh_db.search import search_text
 from tsh_db.types import utcnow
 
@@ -45,18 +45,24 @@ def visible(consumer: Row, min_stock: int) -> Select:
 
     `product_prices` is unique on (price list, product), so the join cannot duplicate one.
     """
-    p, pp = products, product_prices
+    p, pp, pi = products, product_prices, product_images
     in_iqd = pp.c.currency == "IQD"
     if consumer.currency_code == "IQD":  # a price row without a currency takes the list's
         in_iqd = or_(in_iqd, pp.c.currency.is_(None))
     priced = and_(pp.c.product_zoho_id == p.c.zoho_id, pp.c.price_list_zoho_id == consumer.zoho_id)
+    # The stored picture, while Zoho still lists an image for the item: one deleted in Zoho
+    # is gone with the products write that says so (images: tsh_pipelines.sync.images).
+    pictured = and_(
+        pi.c.product_zoho_id == p.c.zoho_id,
+        or_(p.c.image_document_id.is_not(None), p.c.image_name.is_not(None)),
+    )
     return (
         select(
             p.c.zoho_id.label("product_zoho_id"), p.c.name, p.c.sku, p.c.category,
-            p.c.image_url, pp.c.price, p.c.actual_available_stock.label("stock"),
+            pi.c.path.label("image_url"), pp.c.price, p.c.actual_available_stock.label("stock"),
             p.c.zoho_created_time,
         )
-        .select_from(p.join(pp, priced))
+        .select_from(p.join(pp, priced).outerjoin(pi, pictured))
         .where(
             p.c.is_active == true(), p.c.deleted_at.is_(None),
             p.c.actual_available_stock >= min_stock,
