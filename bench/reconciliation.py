@@ -56,7 +56,7 @@ AGE = (
 )
 UNITS = ["products", "invoices"]  # products: the Books listing, the Inventory listing, stock
 INVOICES_LIST_LEVEL = dataclasses.replace(
-    BY_NAME["invoices"], detail_path=None, line_items_table=None, line_items_parent_column=None
+    BY_NAME["invoices"], detail_path=None, children=()
 )
 
 

@@ -45,7 +45,7 @@ from zoho_sandbox.process import DEMO_CREDENTIALS, SandboxProcess
 
 log = logging.getLogger("bench.replication")
 INVOICES_LIST_LEVEL = dataclasses.replace(
-    BY_NAME["invoices"], detail_path=None, line_items_table=None, line_items_parent_column=None
+    BY_NAME["invoices"], detail_path=None, children=()
 )
 # The same three listings both loaders read: (name, path, list key, id, extra params).
 ENDPOINTS = (

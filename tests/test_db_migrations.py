@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from tests.dbs import fresh_postgres_database, fresh_sqlite_database
 from tsh_db import migrate
@@ -25,6 +26,11 @@ EXPECTED_TABLES = {
     "zoho_sync_state", "zoho_oauth_tokens", "zoho_organizations", "zoho_token_refresh_log",
     "zoho_rate_limits", "zoho_api_slots", "tds_stock_refresh", "tds_outbox",
     "data_investigation_reports", "consumer_catalog", "consumer_catalog_state", "product_images",
+    "vendors", "contact_persons", "contact_addresses", "purchase_orders",
+    "purchase_order_line_items", "estimates", "estimate_line_items", "vendor_credits",
+    "vendor_credit_line_items", "customer_payments", "customer_payment_invoices",
+    "vendor_payments", "vendor_payment_bills", "expenses", "zoho_users", "taxes", "currencies",
+    "chart_of_accounts",
 }  # fmt: skip
 
 
@@ -91,3 +97,36 @@ def test_indexes_for_the_service_queries_exist(empty_url: str) -> None:
     assert "ix_tds_sync_queue_due" in queue_indexes
     unique = {tuple(u["column_names"]) for u in insp.get_unique_constraints("invoices")}
     assert ("zoho_id",) in unique
+
+
+def test_vendors_move_out_of_customers_with_every_row_and_version(empty_url: str) -> None:
+    engine = get_engine(empty_url)
+    migrate.upgrade(engine, "0010")
+    contacts = [  # zoho_id, type, version, deleted (a tombstone moves as a tombstone)
+        ("101", "customer", "2026-03-01 10:00:00", None),
+        ("102", "vendor", "2026-03-02 11:30:00", None),
+        ("103", "vendor", "2026-03-03 09:15:00", "2026-03-04 08:00:00"),
+    ]
+    with engine.begin() as conn:
+        for zoho_id, kind, version, deleted in contacts:
+            conn.execute(text(
+                "INSERT INTO customers (zoho_id, name, contact_type, zoho_last_modified_time, "
+                "source, raw, synced_at, deleted_at, received_via) VALUES (:i, :n, :t, :v, "
+                "'books', :raw, :v, :d, 'webhook')"
+            ), {"i": zoho_id, "n": f"Contact {zoho_id}", "t": kind, "v": version, "d": deleted,
+                "raw": json.dumps({"contact_id": zoho_id})})  # fmt: skip
+    before = _contacts(engine, "customers")
+    migrate.upgrade(engine)
+    moved = _contacts(engine, "vendors")
+    assert moved == [r for r in before if r[1] == "vendor"]
+    assert _contacts(engine, "customers") == [r for r in before if r[1] == "customer"]
+    migrate.downgrade(engine, "0010")
+    assert sorted(_contacts(engine, "customers")) == sorted(before)
+
+
+def _contacts(engine: Any, table: str) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(str(v) for v in row) for row in conn.execute(text(
+            f"SELECT zoho_id, contact_type, zoho_last_modified_time, deleted_at, raw, "
+            f"received_via FROM {table} ORDER BY zoho_id"
+        ))]  # fmt: skip

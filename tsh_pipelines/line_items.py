@@ -18,11 +18,11 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, literal, or_, select
 from sqlalchemy.engine import Engine
 
 from tsh_pipelines.entities import Entity
-from tsh_pipelines.sync.mapping import month_of
+from tsh_pipelines.sync.mapping import count_children, month_of
 from tsh_pipelines.sync.records import STALE, delete_records, write_record
 from tsh_pipelines.sync.state import SyncTotals
 from tsh_pipelines.sync.tables import table_of
@@ -46,8 +46,10 @@ def stale_documents(
         scope.append(t.c.date >= date_start)
     if date_end:
         scope.append(t.c.date <= date_end)
+    day = t.c.date if entity.partitioned else literal(None).label("date")  # contacts: none
     with engine.connect() as conn:
-        rows = conn.execute(select(t.c.zoho_id, t.c.date).where(and_(*scope)).order_by(t.c.date))
+        order = [t.c.date] if entity.partitioned else []
+        rows = conn.execute(select(t.c.zoho_id, day).where(and_(*scope)).order_by(*order, t.c.id))
         return [(row.zoho_id, row.date) for row in rows]
 
 
@@ -80,7 +82,7 @@ def refresh_line_items(
             record, source = found
             outcome, _ = write_record(engine, entity, record, source)
             if outcome != STALE:  # a newer version already stored keeps its own line items
-                totals.line_items += len(record.get("line_items") or [])
+                totals.line_items += count_children(entity, record)
                 totals.records += 1
         if day is not None:
             totals.touched_partitions.add(month_of(day))  # type: ignore[arg-type]

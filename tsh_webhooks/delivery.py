@@ -47,13 +47,14 @@ ID_ONLY_PREFIX = "id-only:"
 CONTENT_CHARS = 32
 # Where an entity-parameter (form fields) body keeps its fields beside the id.
 ENTITY_PARAMETERS = "entity_parameters"
-# The entities each record key is stored as, over every route that takes it: a key that is
-# one entity wherever it goes covers its routes (a replay on another of them stores the same
-# event, which applies the same way).
-ENTITIES_BY_KEY: dict[str, set[str]] = {}
+# The Zoho modules each record key is stored from, over every route that takes it: a key that
+# is one module wherever it goes covers its routes (a replay on another of them stores the
+# same event, which applies the same way: a contact is a customer or a vendor by its
+# contact_type, whichever route it came on).
+ENTITIES_BY_KEY: dict[str, set[tuple[str, str]]] = {}
 for _entities in ROUTE_ENTITIES.values():
     for _e in _entities:
-        ENTITIES_BY_KEY.setdefault(_e.record_key, set()).add(_e.name)
+        ENTITIES_BY_KEY.setdefault(_e.record_key, set()).add((_e.api, _e.path))
 
 
 class Rejected(Exception):  # noqa: N818 - reads as "raise Rejected(...)", like HTTPException

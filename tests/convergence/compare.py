@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,39 +17,48 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from tsh_db.schema import metadata
+from tsh_pipelines.entities import BY_NAME, Child
+from tsh_pipelines.sync.mapping import child_rows
 from tsh_pipelines.zoho.timefmt import parse_zoho_time
 from zoho_sandbox.process import SandboxProcess
 
-# sandbox entity -> (table, id field, {column: zoho field}, line items table, parent column)
-ENTITIES: dict[str, tuple[str, str, dict[str, str], str | None, str | None]] = {
-    "items": ("products", "item_id",
-              {"name": "name", "sku": "sku", "price": "rate",
-               "stock_on_hand": "stock_on_hand",
-               "actual_available_stock": "actual_available_stock"}, None, None),
-    "contacts": ("customers", "contact_id", {"name": "contact_name", "phone": "phone"},
-                 None, None),
-    "invoices": ("invoices", "invoice_id", {"invoice_number": "invoice_number",
-                                            "total": "total", "status": "status"},
-                 "invoice_line_items", "invoice_zoho_id"),
-    "bills": ("bills", "bill_id", {"bill_number": "bill_number", "total": "total"},
-              "bill_line_items", "bill_zoho_id"),
-    "creditnotes": ("credit_notes", "creditnote_id",
-                    {"creditnote_number": "creditnote_number", "total": "total"},
-                    "credit_note_line_items", "credit_note_zoho_id"),
-    "salesorders": ("sales_orders", "salesorder_id",
-                    {"salesorder_number": "salesorder_number", "total": "total",
-                     "status": "status"},
-                    "sales_order_line_items", "sales_order_zoho_id"),
-    "inventoryadjustments": ("inventory_adjustments", "inventory_adjustment_id",
-                             {"reference_number": "reference_number", "total": "total",
-                              "status": "status", "adjustment_type": "adjustment_type"},
-                             "inventory_adjustment_line_items", "inventory_adjustment_zoho_id"),
-    "transferorders": ("transfer_orders", "transfer_order_id",
-                       {"transfer_order_number": "transfer_order_number", "status": "status",
-                        "from_warehouse_zoho_id": "from_warehouse_id",
-                        "to_warehouse_zoho_id": "to_warehouse_id"},
-                       "transfer_order_line_items", "transfer_order_zoho_id"),
-    "pricebooks": ("price_lists", "pricebook_id", {"name": "name"}, None, None),
+NOW = datetime(2026, 1, 1, tzinfo=UTC)  # child_rows stamps rows; never compared
+DOC_FIELDS = ("total", "status")
+# registry entity -> (sandbox entity, {column: zoho field} compared beside id and version).
+# Child rows (line items, a payment's invoices, a contact's persons and addresses) are
+# compared whole, as the registry maps them, for every entity that has them.
+COMPARED: dict[str, tuple[str, dict[str, str]]] = {
+    "products": ("items", {"name": "name", "sku": "sku", "price": "rate",
+                           "stock_on_hand": "stock_on_hand",
+                           "actual_available_stock": "actual_available_stock"}),
+    "customers": ("contacts", {"name": "contact_name", "phone": "phone",
+                               "owner_zoho_id": "owner_id"}),
+    "vendors": ("contacts", {"name": "contact_name", "phone": "phone"}),
+    "price_lists": ("pricebooks", {"name": "name"}),
+    "inventory_adjustments": ("inventoryadjustments",
+                              {"reference_number": "reference_number", "total": "total",
+                               "status": "status", "adjustment_type": "adjustment_type"}),
+    "transfer_orders": ("transferorders",
+                        {"transfer_order_number": "transfer_order_number", "status": "status",
+                         "from_warehouse_zoho_id": "from_warehouse_id",
+                         "to_warehouse_zoho_id": "to_warehouse_id"}),
+    **{name: (path, {f"{key}_number": f"{key}_number", **{f: f for f in DOC_FIELDS}})
+       for name, path, key in (
+           ("invoices", "invoices", "invoice"), ("bills", "bills", "bill"),
+           ("credit_notes", "creditnotes", "creditnote"),
+           ("sales_orders", "salesorders", "salesorder"),
+           ("estimates", "estimates", "estimate"),
+           ("purchase_orders", "purchaseorders", "purchaseorder"),
+           ("vendor_credits", "vendorcredits", "vendor_credit"))},
+    "customer_payments": ("customerpayments", {"payment_number": "payment_number",
+                                               "amount": "amount"}),
+    "vendor_payments": ("vendorpayments", {"payment_number": "payment_number",
+                                           "amount": "amount"}),
+    "expenses": ("expenses", {"total": "total", "status": "status"}),
+    "zoho_users": ("users", {"name": "name", "email": "email", "status": "status"}),
+    "taxes": ("taxes", {"name": "tax_name", "percentage": "tax_percentage"}),
+    "currencies": ("currencies", {"currency_code": "currency_code"}),
+    "chart_of_accounts": ("chartofaccounts", {"name": "account_name"}),
 }  # fmt: skip
 
 
@@ -91,42 +101,48 @@ def _rows(engine: Engine, table: str) -> list[dict]:
 def compare(sandbox: SandboxProcess, engine: Engine) -> Divergence:
     out = Divergence()
     truth_items: list[dict] = []
-    for entity, (table, id_field, fields, items_table, parent) in ENTITIES.items():
-        truth = {str(r[id_field]): r for r in sandbox.records(entity)}
-        if entity == "items":
+    for name, (sandbox_entity, fields) in COMPARED.items():
+        entity = BY_NAME[name]
+        records = [r for r in sandbox.records(sandbox_entity) if entity.keeps(r)]
+        truth = {str(r[entity.id_field]): r for r in records}
+        if name == "products":
             truth_items = list(truth.values())
-        rows = _rows(engine, table)
+        rows = _rows(engine, name)
         live = {r["zoho_id"]: r for r in rows if r["deleted_at"] is None}
         for zoho_id in truth.keys() - live.keys():
-            out.note("lost", table, zoho_id)
+            out.note("lost", name, zoho_id)
         for zoho_id in live.keys() - truth.keys():
-            out.note("resurrected", table, zoho_id)
+            out.note("resurrected", name, zoho_id)
         for zoho_id in truth.keys() & live.keys():
             row, rec = live[zoho_id], truth[zoho_id]
             version = parse_zoho_time(rec.get("last_modified_time"))
             wrong = [c for c, f in fields.items() if not _same(row[c], rec.get(f))]
             if row["zoho_last_modified_time"] != version or wrong:
-                out.note("stale", table, f"{zoho_id} {wrong or 'version'}")
-        if items_table and parent:
-            _line_items(out, engine, items_table, parent, truth, live)
+                out.note("stale", name, f"{zoho_id} {wrong or 'version'}")
+        for child in entity.children:
+            _children(out, engine, child, truth, live)
     _warehouse_stock(out, engine, truth_items)
     _prices(out, engine, sandbox)
     return out
 
 
-def _line_items(
-    out: Divergence, engine: Engine, table: str, parent: str, truth: dict, live: dict
-) -> None:
-    stored: dict[str, Counter] = {}
-    for r in _rows(engine, table):
-        stored.setdefault(r[parent], Counter())[r["zoho_line_item_id"]] += 1
+def _children(out: Divergence, engine: Engine, child: Child, truth: dict, live: dict) -> None:
+    """Each live record's child rows are exactly those its Zoho detail maps to."""
+    table = metadata.tables[child.table]
+    key = table.c[2].name  # the row's own key: (id, parent id, key, ...)
+    mapped = [c for c in child.fields if c != key]
+    stored: dict[str, dict[str, list[dict]]] = {}
+    for r in _rows(engine, child.table):
+        stored.setdefault(r[child.parent_column], {}).setdefault(str(r[key]), []).append(r)
     for zoho_id in truth.keys() & live.keys():
-        want = Counter(str(li["line_item_id"]) for li in truth[zoho_id].get("line_items") or [])
-        have = stored.get(zoho_id, Counter())
-        if any(n > 1 for n in have.values()):
-            out.note("duplicated", table, zoho_id)
-        elif set(have) != set(want):
-            out.note("stale", table, zoho_id)
+        want = {str(r[key]): r for r in child_rows(child, table, zoho_id, truth[zoho_id], NOW)}
+        have = stored.get(zoho_id, {})
+        if any(len(rows) > 1 for rows in have.values()):
+            out.note("duplicated", child.table, zoho_id)
+        elif set(have) != set(want) or any(
+            not _same(have[k][0][c], want[k][c]) for k in want for c in mapped
+        ):
+            out.note("stale", child.table, zoho_id)
 
 
 def _warehouse_stock(out: Divergence, engine: Engine, items: list[dict]) -> None:

@@ -1,5 +1,6 @@
 """Every table, as SQLAlchemy Core, on one MetaData (what Alembic migrates)."""
 
+import tsh_db.schema.modules  # noqa: F401  (its tables join the metadata)
 from tsh_db.schema.base import LIVE, applies_to, metadata
 from tsh_db.schema.consumer import consumer_catalog, consumer_catalog_state
 from tsh_db.schema.images import product_images

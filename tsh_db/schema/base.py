@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -91,3 +92,37 @@ def line_item_columns(parent: str) -> list[Column]:
         Column("synced_at", UTCDateTime, nullable=False),
         UniqueConstraint(f"{parent}_zoho_id", "zoho_line_item_id"),
     ]
+
+
+def child_table(table: str, parent: str, key: str, *columns: Column) -> Table:
+    """A table of rows that hang off a record (registry `Child`): the parent's Zoho id, the
+    row's own key within it, then `columns`. The unique constraint is named short: the
+    convention's name passes PostgreSQL's 63 characters."""
+    return Table(
+        table,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column(f"{parent}_zoho_id", String(32), nullable=False, index=True),
+        Column(key, String(32), nullable=False),
+        *columns,
+        Column("raw", JSONType),
+        Column("synced_at", UTCDateTime, nullable=False),
+        UniqueConstraint(f"{parent}_zoho_id", key, name=f"uq_{table}_line"),
+    )
+
+
+def line_items(table: str, parent: str, *extra: Column) -> Table:
+    """A document's line items: the item, then `extra` columns."""
+    return child_table(
+        table, parent, "zoho_line_item_id",
+        Column("product_zoho_id", String(32), index=True),
+        Column("name", Text),
+        Column("sku", String(128)),
+        *extra,
+    )  # fmt: skip
+
+
+def priced_lines() -> list[Column]:
+    """The line fields of sales and purchase documents (as `line_item_columns`)."""
+    return [Column(name, Money) for name in
+            ("quantity", "rate", "discount", "tax_percentage", "item_total")]  # fmt: skip

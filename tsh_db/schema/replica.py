@@ -18,10 +18,12 @@ from sqlalchemy import (
 from tsh_db.schema.base import (
     document_columns,
     line_item_columns,
+    line_items,
     metadata,
+    priced_lines,
     replicated_columns,
 )
-from tsh_db.types import JSONType, Money, UTCDateTime
+from tsh_db.types import Money, UTCDateTime
 
 products = Table(
     "products",
@@ -103,6 +105,9 @@ customers = Table(
     Column("currency_code", String(8)),
     Column("price_list_zoho_id", String(32)),
     Column("outstanding_receivable", Money),
+    Column("owner_zoho_id", String(32), index=True),  # the salesperson: a zoho_users row
+    Column("owner_name", Text),
+    Column("details_modified_time", UTCDateTime),  # the version its persons are stored at
 )
 
 invoices = Table(
@@ -134,32 +139,7 @@ credit_notes = Table(
 )
 
 
-def _line_items(table: str, parent: str, *extra: Column) -> Table:
-    """A line-items table: the parent's Zoho id, the line's, the item, then `extra` columns.
-    The unique constraint is named short: the convention's name passes PostgreSQL's 63."""
-    return Table(
-        table,
-        metadata,
-        Column("id", Integer, primary_key=True, autoincrement=True),
-        Column(f"{parent}_zoho_id", String(32), nullable=False, index=True),
-        Column("zoho_line_item_id", String(32), nullable=False),
-        Column("product_zoho_id", String(32), index=True),
-        Column("name", Text),
-        Column("sku", String(128)),
-        *extra,
-        Column("raw", JSONType),
-        Column("synced_at", UTCDateTime, nullable=False),
-        UniqueConstraint(f"{parent}_zoho_id", "zoho_line_item_id", name=f"uq_{table}_line"),
-    )
-
-
-def _priced_lines() -> list[Column]:
-    """The line fields of sales and purchase documents (as `line_item_columns`)."""
-    return [Column(name, Money) for name in
-            ("quantity", "rate", "discount", "tax_percentage", "item_total")]  # fmt: skip
-
-
-credit_note_line_items = _line_items("credit_note_line_items", "credit_note", *_priced_lines())
+credit_note_line_items = line_items("credit_note_line_items", "credit_note", *priced_lines())
 
 sales_orders = Table(
     "sales_orders",
@@ -168,7 +148,7 @@ sales_orders = Table(
     *document_columns("salesorder_number", "customer"),
     Column("shipment_date", Date),
 )
-sales_order_line_items = _line_items("sales_order_line_items", "sales_order", *_priced_lines())
+sales_order_line_items = line_items("sales_order_line_items", "sales_order", *priced_lines())
 
 # Inventory's own stock documents: an adjustment corrects stock per warehouse (by quantity or
 # by value), a transfer order moves it between two warehouses.
@@ -184,7 +164,7 @@ inventory_adjustments = Table(
     Column("total", Money),
     Column("details_modified_time", UTCDateTime),
 )
-inventory_adjustment_line_items = _line_items(
+inventory_adjustment_line_items = line_items(
     "inventory_adjustment_line_items",
     "inventory_adjustment",
     Column("quantity_adjusted", Money),
@@ -206,7 +186,7 @@ transfer_orders = Table(
     Column("to_warehouse_name", Text),
     Column("details_modified_time", UTCDateTime),
 )
-transfer_order_line_items = _line_items(
+transfer_order_line_items = line_items(
     "transfer_order_line_items", "transfer_order", Column("quantity_transfer", Money)
 )
 

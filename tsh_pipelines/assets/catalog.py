@@ -1,4 +1,5 @@
-"""Master data: products, stock, warehouses, customers, price lists. Not partitioned.
+"""Master data: products, stock, price lists, and (assets/listings.py) every other registry
+entity without partitions: warehouses, contacts, settings. Not partitioned.
 
 And `consumer_catalog` (assets/consumer.py), what the consumer price API serves.
 """
@@ -19,12 +20,13 @@ from tsh_pipelines.assets.common import (
     run_sync,
 )
 from tsh_pipelines.assets.consumer import consumer_catalog
+from tsh_pipelines.assets.listings import MODULE_ASSETS
 from tsh_pipelines.entities import BY_NAME, Entity
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
 from tsh_pipelines.sync.prices import sync_price_lists
 from tsh_pipelines.sync.products import sync_products
 from tsh_pipelines.sync.progress import Progress
-from tsh_pipelines.sync.replicate import list_params, sync_entity
+from tsh_pipelines.sync.replicate import list_params
 from tsh_pipelines.sync.state import SyncTotals
 from tsh_pipelines.sync.stock import sync_stock
 from tsh_pipelines.zoho import BOOKS, INVENTORY, ZohoClient
@@ -73,10 +75,6 @@ def replication_asset(
         return dg.MaterializeResult(metadata=metadata(totals, stats, shown[0]))
 
     return _asset
-
-
-def _listing(entity: Entity) -> Sync:
-    return lambda client, engine, mode, log: sync_entity(client, engine, entity, mode=mode, log=log)
 
 
 PRICES_SPEC = dg.AssetSpec(
@@ -133,16 +131,9 @@ CATALOG_ASSETS = [
         POOLS[INVENTORY],
         deps=["products"],
     ),
-    replication_asset(
-        "warehouses",
-        _listing(BY_NAME["warehouses"]),
-        listed(BY_NAME["warehouses"]),
-        POOLS[INVENTORY],
-    ),
-    replication_asset(
-        "customers", _listing(BY_NAME["customers"]), listed(BY_NAME["customers"]), POOLS[BOOKS]
-    ),
     price_lists_asset,
+    # Warehouses, contacts (customers, vendors, their persons and addresses), settings…
+    *MODULE_ASSETS,
 ]
 
 # What the consumer API serves, downstream of the catalog: a real asset (assets/consumer.py).

@@ -80,17 +80,16 @@ class Outcome:
 def _specs(entity: Entity) -> list[dg.AssetSpec]:
     # Skippable: a run with no partition reports each month it changed as its own event.
     specs = [
-        dg.AssetSpec(entity.name, description=entity.description, group_name=entity.group,
-                     kinds=KINDS, skippable=True)
+        dg.AssetSpec(entity.name, deps=list(entity.refers_to), description=entity.description,
+                     group_name=entity.group, kinds=KINDS, skippable=True)
     ]  # fmt: skip
-    if entity.line_items_table:
+    for child in entity.children:
         specs.append(
             dg.AssetSpec(
-                entity.line_items_table, deps=[entity.name], group_name=entity.group,
+                child.table, deps=[entity.name, *child.refers_to], group_name=entity.group,
                 kinds=KINDS, skippable=True,
-                description=f"Line items of {entity.name}, from Zoho's detail endpoint (a call "
-                "per document), fetched only for documents whose line items are older than "
-                "the document.",
+                description=f"Of {entity.name}: from Zoho's detail endpoint (a call per "
+                "document), fetched only for documents whose rows are older than the document.",
             )
         )  # fmt: skip
     return specs
@@ -101,16 +100,16 @@ def sync_documents(
 ) -> Outcome:
     """The listing and/or the detail calls the selected keys need."""
     out = Outcome()
-    items_key = entity.line_items_table
+    details = any(child.table in keys for child in entity.children)
     if entity.name in keys:
         # Without its line items in the selection the listing makes no detail calls.
-        listed = entity if items_key in keys else replace(entity, line_items_table=None)
+        listed = entity if details else replace(entity, children=())
         params = list_params(engine, entity, scope.mode, scope.start, scope.end)
         out.listing = listing_progress(log, client, entity, params)
         out.documents = sync_entity(client, engine, listed, mode=scope.mode,
                                     date_start=scope.start, date_end=scope.end,
                                     log=out.listing)  # fmt: skip
-    if items_key and items_key in keys:
+    if details:
         out.details = Progress(log, unit="documents")
         out.items = refresh_line_items(client, engine, entity, scope.mode,
                                        date_start=scope.start, date_end=scope.end,
@@ -181,11 +180,12 @@ def _report(
         touched = sorted(out.documents.touched_partitions)
         meta = {**metadata(out.documents, stats, out.listing), "partitions_touched": touched}
         results[entity.name] = (meta, touched)
-    if out.items is not None and entity.line_items_table:
+    if out.items is not None:
         months = set(out.items.touched_partitions)
         if out.documents is not None:  # the listing brought the line items of what it listed
             months |= out.documents.touched_partitions
-        results[entity.line_items_table] = (_items_metadata(entity, out, stats), sorted(months))
+        for child in entity.children:
+            results[child.table] = (_items_metadata(entity, out, stats), sorted(months))
     for key, (meta, months) in results.items():
         if scope.partitioned:
             yield dg.MaterializeResult(asset_key=key, metadata=meta)

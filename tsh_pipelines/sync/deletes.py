@@ -6,7 +6,8 @@ never seen; an empty or truncated answer would make a whole table look deleted. 
 from a full listing is therefore asked for by id: a confirmed 404 (code 1002: for items from
 both Books and Inventory, for other records twice, `ZOHO_DELETE_CONFIRM_SECONDS` apart; see
 `zoho.catalog`) tombstones it, an answer repairs it through the write path. Entities Zoho
-serves no record endpoint for (warehouses, one unpaged call) are listed a second time instead.
+serves no record endpoint for (settings: warehouses, taxes…, one small listing) are listed a
+second time instead.
 Before any of that, a refresh that would delete more than `ZOHO_MAX_DELETE_SHARE` of an
 entity deletes nothing and fails.
 """
@@ -22,6 +23,7 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.engine import Engine
 
 from tsh_pipelines.entities import Entity
+from tsh_pipelines.sync.listing import Listing
 from tsh_pipelines.sync.records import delete_records
 from tsh_pipelines.sync.tables import table_of
 from tsh_pipelines.zoho import ZohoClient
@@ -92,7 +94,7 @@ def confirm_missing(
     if not missing:
         return 0, 0
     check_share(entity, len(missing), len(live))
-    if entity.path.startswith("settings/"):
+    if not entity.by_id:
         gone, repaired = _second_listing(client, entity, missing), 0
     else:
         gone, repaired = _ask_each(client, entity, missing, repair)
@@ -121,9 +123,7 @@ def _ask_each(
 
 
 def _second_listing(client: ZohoClient, entity: Entity, missing: list[str]) -> list[str]:
-    again = {
-        str(r[entity.id_field])
-        for page in client.pages(entity.api, entity.path, entity.list_key, entity.id_field)
-        for r in page
-    }
+    """For records Zoho serves no endpoint for: what a second listing does not return either."""
+    again = {str(r[entity.id_field]) for _, page in Listing.of(client, entity, entity.list_params)
+             for r in page}  # fmt: skip
     return [m for m in missing if m not in again]

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from tsh_db.schema import products
 from tsh_db.types import utcnow
 from tsh_db.writes import READ, WEBHOOK
-from tsh_pipelines.entities import BOOKS, BY_NAME, Entity
+from tsh_pipelines.entities import BOOKS, BY_MODULE, BY_NAME, Entity, owner_of
 from tsh_pipelines.sync.mapping import month_of
 from tsh_pipelines.sync.prices import apply_price_book
 from tsh_pipelines.sync.products import PRODUCTS
@@ -60,7 +60,8 @@ def apply_event(
     entity = BY_NAME[entity_name]
     record = (payload or {}).get(entity.record_key) if isinstance(payload, Mapping) else None
     if event == "deleted":  # on every route: a delete on the stock route deletes the item
-        return _delete(client, engine, _records_of(entity), zoho_id)
+        return _delete(client, engine, _holder(engine, _records_of(entity), zoho_id), zoho_id)
+    entity = owner_of(entity, record)  # a vendor contact on the customers route is a vendor
     if entity.name == "product_warehouse_stock":
         return _apply_stock(client, engine, zoho_id, record, received_at)
     if _is_full(entity, record):
@@ -70,6 +71,7 @@ def apply_event(
         if found is None:  # deleted since: Zoho's 404 confirms it
             return _delete(client, engine, entity, zoho_id)
         (record, source), via, stamp = found, READ, None
+        entity = owner_of(entity, record)
     if entity.name == "price_lists":
         prices = SyncTotals("product_prices", "webhook")
         outcome = apply_price_book(engine, dict(record), prices)  # type: ignore[arg-type]
@@ -83,8 +85,8 @@ def apply_event(
         record = found[0]
         outcome, row = write_record(engine, entity, *found)
     assets = [entity.name]
-    if entity.line_items_table and has_line_items(entity, record):  # type: ignore[arg-type]
-        assets.append(entity.line_items_table)
+    if has_line_items(entity, record):  # type: ignore[arg-type]
+        assets.extend(child.table for child in entity.children)
     return Applied(entity.name, zoho_id, outcome, assets, month_of(row.get("date")))
 
 
@@ -103,7 +105,20 @@ def _is_full(entity: Entity, record: Any) -> bool:
         return False
     if entity.name == "price_lists":
         return isinstance(record.get("pricebook_items"), list)
-    return not entity.line_items_table or isinstance(record.get("line_items"), list)
+    return not entity.children or has_line_items(entity, record)
+
+
+def _holder(engine: Engine, entity: Entity, zoho_id: str) -> Entity:
+    """Of the entities sharing the record's module, the one that holds it (else `entity`)."""
+    siblings = BY_MODULE[(entity.api, entity.path)]
+    if len(siblings) == 1:
+        return entity
+    with engine.connect() as conn:
+        for sibling in siblings:
+            table = table_of(sibling)
+            if conn.scalar(select(table.c.id).where(table.c.zoho_id == zoho_id)) is not None:
+                return sibling
+    return entity
 
 
 def _delete(client: ZohoClient, engine: Engine, entity: Entity, zoho_id: str) -> Applied:

@@ -17,7 +17,7 @@ from sqlalchemy import Boolean, Date, Numeric, String, Table
 
 from tsh_db.schema import metadata
 from tsh_db.types import UTCDateTime
-from tsh_pipelines.entities import BY_NAME, Entity
+from tsh_pipelines.entities import BY_NAME, Child, Entity
 from tsh_pipelines.zoho.timefmt import parse_zoho_date, parse_zoho_time
 
 
@@ -108,18 +108,38 @@ def product_row(record: Mapping[str, Any], source: str, now: datetime) -> dict[s
     return row
 
 
-def line_item_rows(
-    entity: Entity, table: Table, parent_id: str, record: Mapping[str, Any], synced_at: datetime
+def child_rows(
+    child: Child, table: Table, parent_id: str, record: Mapping[str, Any], synced_at: datetime
 ) -> list[dict]:
-    """The line-items rows of one detail record, by the entity's `line_item_fields`."""
+    """The rows of one child table from one detail record (`Child.sources`: lists of rows,
+    or single objects such as a contact's billing address)."""
     rows = []
-    for item in record.get("line_items") or []:
-        row = _mapped(table, entity.line_item_fields, item)
-        row[entity.line_items_parent_column] = parent_id
-        row["raw"] = dict(item)
-        row["synced_at"] = synced_at
-        rows.append(row)
+    for source in child.sources:
+        found = record.get(source)
+        for item in [found] if isinstance(found, Mapping) else found or []:
+            if not isinstance(item, Mapping) or not item:
+                continue
+            row = _mapped(table, child.fields, item)
+            row[child.parent_column] = parent_id
+            if child.kind_column:
+                row[child.kind_column] = source.removesuffix("_address")
+            row["raw"] = dict(item)
+            row["synced_at"] = synced_at
+            rows.append(row)
     return rows
+
+
+def count_children(entity: Entity, record: Mapping[str, Any]) -> int:
+    """How many child rows a detail record carries (an object, such as an address, is one)."""
+    found = [record.get(s) for child in entity.children for s in child.sources]
+    return sum(1 if isinstance(f, Mapping) else len(f or []) for f in found)
+
+
+def has_children(entity: Entity, record: Mapping[str, Any]) -> bool:
+    """Whether a record carries what only the detail call gives (every child's sources)."""
+    return bool(entity.children) and all(
+        source in record for child in entity.children for source in child.sources
+    )
 
 
 def month_of(value: date | datetime | None) -> str | None:

@@ -226,7 +226,7 @@ def reconcile_entity(
     start = scope_of(entity)
     params = {**entity.list_params, **({"date_start": start.isoformat()} if start else {})}
     table, seen = table_of(entity), set()
-    listing = Listing(client, entity.api, entity.path, entity.list_key, entity.id_field, params)
+    listing = Listing.of(client, entity, params, log)
     started = utcnow()
     for page, (received_at, records) in enumerate(listing, 1):
         row_of = partial(to_row, entity, table, synced_at=received_at)

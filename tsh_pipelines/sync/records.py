@@ -14,13 +14,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from tsh_db.dialect import bulk_load
-from tsh_db.schema import product_prices
+from tsh_db.schema import metadata, product_prices
 from tsh_db.types import utcnow
 from tsh_db.writes import READ, VERSION, WEBHOOK, WriteResult, tombstone, write_rows
 from tsh_pipelines.entities import Entity
 from tsh_pipelines.sync.catalog import refresh_written
 from tsh_pipelines.sync.codes import assign_codes, free_codes
-from tsh_pipelines.sync.mapping import line_item_rows, product_row, to_row
+from tsh_pipelines.sync.mapping import child_rows, has_children, product_row, to_row
 from tsh_pipelines.sync.stock_schedule import schedule
 from tsh_pipelines.sync.tables import line_items_table_of, table_of
 from tsh_pipelines.zoho.timefmt import parse_zoho_time
@@ -37,7 +37,8 @@ def row_of(entity: Entity, record: Mapping, source: str, received_at: datetime) 
 
 
 def has_line_items(entity: Entity, record: Mapping) -> bool:
-    return bool(entity.line_items_table) and isinstance(record.get("line_items"), list)
+    """Whether the record is a detail: it carries what only the detail call gives."""
+    return has_children(entity, record)
 
 
 def write_page(
@@ -68,25 +69,35 @@ def write_page(
 def replace_line_items(
     conn: Connection, entity: Entity, details: Mapping[str, Mapping], now: datetime
 ) -> int:
-    items_table = line_items_table_of(entity)
-    if not details or items_table is None or not entity.line_items_parent_column:
+    """Replace every child table's rows of these records with their details' (line items
+    first: the ones that move stock). The number of rows written."""
+    if not details:
         return 0
-    parent = items_table.c[entity.line_items_parent_column]
     lines = _stored_items(conn, entity, details)  # the stock the old lines moved comes back
-    conn.execute(delete(items_table).where(parent.in_(list(details))))
-    new_items = [
-        item
-        for zoho_id, detail in details.items()
-        for item in line_item_rows(entity, items_table, zoho_id, detail, now)
-    ]
-    if _moves_stock(entity):
-        for item in new_items:
-            lines.setdefault(item[entity.line_items_parent_column], set()).add(
-                item.get("product_zoho_id")
-            )
-        versions = {z: parse_zoho_time(d.get("last_modified_time")) for z, d in details.items()}
-        schedule(conn, _latest_move(lines, versions), entity.name)
-    return bulk_load(conn, items_table, new_items)
+    written = 0
+    for child in entity.children:
+        table = metadata.tables[child.table]
+        conn.execute(delete(table).where(table.c[child.parent_column].in_(list(details))))
+        rows = [row for zoho_id, detail in details.items()
+                for row in child_rows(child, table, zoho_id, detail, now)]  # fmt: skip
+        if child is entity.children[0]:
+            _schedule_moves(conn, entity, details, lines, rows)
+        written += bulk_load(conn, table, rows)
+    return written
+
+
+def _schedule_moves(
+    conn: Connection, entity: Entity, details: Mapping[str, Mapping], lines: dict, new_items: list
+) -> None:
+    """Stock refreshes for the items on the old and new lines of documents that move stock."""
+    if not _moves_stock(entity):
+        return
+    for item in new_items:
+        lines.setdefault(item[entity.line_items_parent_column], set()).add(
+            item.get("product_zoho_id")
+        )
+    versions = {z: parse_zoho_time(d.get("last_modified_time")) for z, d in details.items()}
+    schedule(conn, _latest_move(lines, versions), entity.name)
 
 
 def _moves_stock(entity: Entity) -> bool:

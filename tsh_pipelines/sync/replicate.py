@@ -29,7 +29,7 @@ from tsh_pipelines.sync.deletes import confirm_missing
 from tsh_pipelines.sync.listing import Listing, fall_back_margin
 from tsh_pipelines.sync.mapping import month_of, to_row
 from tsh_pipelines.sync.records import UPSERTED, delete_records, write_page, write_record
-from tsh_pipelines.sync.state import SyncTotals, get_watermark, set_watermark
+from tsh_pipelines.sync.state import SyncTotals, get_watermark, listed_at, set_watermark
 from tsh_pipelines.sync.tables import table_of
 from tsh_pipelines.zoho import ZohoClient
 from tsh_pipelines.zoho.catalog import fetch_record, unless_gone
@@ -122,9 +122,14 @@ def sync_entity(
     zone = cursor_zone(client, engine, entity, mode)
     previous = get_watermark(engine, entity.name)  # after the zone: it may have rewound it
     totals = SyncTotals(entity.name, mode, watermark=previous)
+    if is_fresh(engine, entity, mode):
+        log.info("%s: listed whole less than %d h ago; not listed again until then",
+                 entity.name, entity.refresh_hours)  # fmt: skip
+        totals.extra["fresh"] = 1
+        return totals
     params = list_params(engine, entity, mode, date_start, date_end, zone)
     seen: set[str] = set()
-    listing = Listing(client, entity.api, entity.path, entity.list_key, entity.id_field, params)
+    listing = Listing.of(client, entity, params, log)
     for received_at, records in listing:
         totals.pages += 1
         rows = [to_row(entity, table, r, received_at) for r in records]
@@ -146,6 +151,14 @@ def sync_entity(
         totals.watermark = listing.cursor(previous)
         set_watermark(engine, entity.name, totals.watermark, full=mode == FULL_REFRESH)
     return totals
+
+
+def is_fresh(engine: Engine, entity: Entity, mode: str) -> bool:
+    """An incremental run of a settings listing (no cursor) within its `refresh_hours`."""
+    if mode != INCREMENTAL or not entity.refresh_hours:
+        return False
+    last = listed_at(engine, entity.name)
+    return last is not None and utcnow() - last < timedelta(hours=entity.refresh_hours)
 
 
 def confirm_deletes(

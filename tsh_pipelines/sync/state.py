@@ -22,6 +22,14 @@ def get_watermark(engine: Engine, entity: str) -> datetime | None:
         )
 
 
+def listed_at(engine: Engine, entity: str) -> datetime | None:
+    """When the entity's last whole listing ended (its watermark was last set)."""
+    with engine.connect() as conn:
+        return conn.scalar(
+            select(zoho_sync_state.c.updated_at).where(zoho_sync_state.c.entity == entity)
+        )
+
+
 def set_watermark(engine: Engine, entity: str, watermark: datetime | None, full: bool) -> None:
     """Called only after the rows that justify `watermark` are committed."""
     row: dict[str, Any] = {"entity": entity, "updated_at": utcnow()}
