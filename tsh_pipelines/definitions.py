@@ -13,6 +13,7 @@ from tsh_pipelines.checks import (
     data_investigation,
 )
 from tsh_pipelines.jobs import STEP_EXECUTOR, full_sync, incremental_sync
+from tsh_pipelines.outbox.job import outbox_sensor, push_outbox_job
 from tsh_pipelines.realtime import (
     apply_webhook_events_job,
     queue_maintenance_job,
@@ -40,6 +41,7 @@ defs = dg.Definitions(
         stock_reconciliation,
         refresh_stock_job,
         webhook_worker_job,
+        push_outbox_job,
     ],
     schedules=[
         incremental_sync_schedule,
@@ -53,6 +55,7 @@ defs = dg.Definitions(
         webhook_worker_sensor,
         initial_sync_sensor,
         stock_refresh_sensor,
+        outbox_sensor,
     ],
     resources=default_resources(),
     executor=STEP_EXECUTOR,

@@ -19,6 +19,7 @@ from .control_api import register_control
 from .errors import Answer, error, unknown_org
 from .images import FILE
 from .state import Sandbox
+from .writes import handle as handle_write
 from .zoho_api import endpoint_label, handle
 
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
@@ -116,8 +117,9 @@ async def _pipeline(sb: Sandbox, api: str, path: str, request: Request) -> tuple
     # client learns the id; a wrong one is still refused
     if org != ORG_ID and not (org is None and path.strip("/").split("/")[0] == "organizations"):
         return unknown_org(org or ""), False
-    if request.method != "GET":
-        return error(405, 37, "The sandbox serves Zoho's read API only: use GET."), False
+    if request.method not in ("GET", "POST", "PUT"):
+        return error(405, 37, f"{request.method} is not supported by this sandbox."), False
+    raw = await request.body()
     limits = sb.limits
     denied = limits.enter(api)
     if denied:
@@ -131,6 +133,8 @@ async def _pipeline(sb: Sandbox, api: str, path: str, request: Request) -> tuple
         denied = limits.admit(api, time.monotonic())
         if denied:
             return denied, False
+        if request.method != "GET":  # writes.py; chaos's mutations follow reads only
+            return await handle_write(sb, api, request.method, path, raw), False
         return handle(sb.world, api, path, request.query_params, sb.faults.duplicate), True
     finally:
         limits.leave(api)

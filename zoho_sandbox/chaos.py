@@ -11,6 +11,7 @@ sees one record twice).
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
 from collections import defaultdict
@@ -45,6 +46,9 @@ class Chaos:
         self.actions: tuple[str, ...] = ACTIONS
         self.entities: tuple[str, ...] = CHAOS_ENTITIES
         self.rng = random.Random(0)
+        # writes that save and then answer 500 (writes.py): the share, and a delay first
+        self.ambiguous_rate, self.ambiguous_delay_ms, self.ambiguous = 0.0, 0.0, 0
+        self.write_rng = random.Random(0)
         self._forget_served()
         # what chaos did since the last reset: kept across stop/start so a test can read it
         # after turning chaos off
@@ -64,13 +68,17 @@ class Chaos:
     def configure(self, body: dict[str, Any]) -> None:
         """Each call replaces the previous setting; `{}` or `{"stop": true}` turns chaos off."""
         if not body or body.get("stop"):
-            self.enabled = False
+            self.enabled, self.ambiguous_rate = False, 0.0
             return
         try:
             seed = int(body.get("seed", 0))
             rate = float(body.get("rate", DEFAULT_RATE))
+            ambiguous = float(body.get("ambiguous_writes", 0))
+            delay = float(body.get("ambiguous_delay_ms", 0))
         except (TypeError, ValueError) as exc:
-            raise ChaosError("seed must be an integer and rate a number") from exc
+            raise ChaosError("seed must be an integer, rate and ambiguous_* numbers") from exc
+        if not 0 <= ambiguous <= 1 or not 0 <= delay <= 60_000:
+            raise ChaosError("ambiguous_writes must be within 0..1, ambiguous_delay_ms 0..60000")
         actions, entities = body.get("actions") or ACTIONS, body.get("entities") or CHAOS_ENTITIES
         if not isinstance(actions, list | tuple) or not isinstance(entities, list | tuple):
             raise ChaosError("actions and entities must be lists")
@@ -85,7 +93,18 @@ class Chaos:
         self.enabled, self.seed, self.rate = True, seed, rate
         self.actions, self.entities = tuple(dict.fromkeys(actions)), tuple(dict.fromkeys(entities))
         self.rng = random.Random(seed)
+        self.ambiguous_rate, self.ambiguous_delay_ms = ambiguous, delay
+        self.write_rng = random.Random(f"{seed}:writes")
         self._forget_served()
+
+    async def ambiguous_write(self) -> bool:
+        """Whether this saved write fails its answer (after the delay, if any)."""
+        if not self.ambiguous_rate or self.write_rng.random() >= self.ambiguous_rate:
+            return False
+        self.ambiguous += 1
+        if self.ambiguous_delay_ms:
+            await asyncio.sleep(self.ambiguous_delay_ms / 1000)
+        return True
 
     # -- per call -----------------------------------------------------------------------
     def after_call(
@@ -181,6 +200,8 @@ class Chaos:
             "rate": self.rate,
             "actions": list(self.actions),
             "entities": list(self.entities),
+            "ambiguous_writes": self.ambiguous_rate,
+            "ambiguous_delay_ms": self.ambiguous_delay_ms,
         }
 
     def stats(self) -> dict[str, Any]:
@@ -189,6 +210,7 @@ class Chaos:
         out.update(
             {
                 "calls": self.calls,
+                "ambiguous_failed": self.ambiguous,
                 "mutations": sum(sum(by.values()) for by in counts.values()),
                 "counts": counts,
                 **{done: dict(by) for done, by in self.ids.items()},

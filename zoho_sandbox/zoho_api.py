@@ -12,6 +12,7 @@ from .org import organization
 from .query import page_context, paginate, parse_list
 from .specs import INVENTORY_DOCS, SPECS
 from .world import World
+from .writes import narrow
 
 BOOKS_LISTS = ("items", "contacts", "invoices", "bills", "creditnotes", "salesorders", "pricebooks")
 MAX_ITEM_IDS = 100
@@ -114,7 +115,7 @@ def _list(
     spec = SPECS[entity]
     view = "all" if inventory or entity in INVENTORY_DOCS else "books"
     q = parse_list(spec, params, view, world.honour_offset)
-    rows, lo, hi = world.stores[entity].select(q.selection)
+    rows, lo, hi = narrow(world, entity, params, *world.stores[entity].select(q.selection))
     if q.count_only:
         # field name unconfirmed in Zoho's docs: the sandbox answers page_context.total
         ctx = page_context(spec, q, False)

@@ -116,6 +116,12 @@ class ZohoClient:
         """GET `endpoint` of `api` ("books" or "inventory"); the parsed body when code is 0.
 
         Datetime values are sent as Zoho writes them, in the organisation's offset."""
+        return self.send("GET", api, endpoint, params)
+
+    def send(self, method: str, api: str, endpoint: str, params: Mapping[str, Any] | None = None,
+             body: Mapping[str, Any] | None = None) -> dict:  # fmt: skip
+        """One call with a JSON `body`. A write is sent once: a 5xx or transport failure is
+        raised, never retried, since Zoho may have saved it (`tsh_pipelines.zoho.writes`)."""
         self._known_zone()
         params = {
             **{k: format_zoho_time(v, self.zone) if isinstance(v, datetime) else v
@@ -126,11 +132,11 @@ class ZohoClient:
         failures = rate_waits = 0
         refreshed = False
         while True:
-            status, body, headers, token = self._send(api, endpoint, url, params)
-            code = body.get("code") if isinstance(body, dict) else None
-            if status == 200 and code == 0:
-                return body
-            error = self._error(status, code, body, api, endpoint, params)
+            status, answer, headers, token = self._send(api, endpoint, url, params, method, body)
+            code = answer.get("code") if isinstance(answer, dict) else None
+            if status in (200, 201) and code == 0:
+                return answer
+            error = self._error(status, code, answer, api, endpoint, params)
             if status == 401 and code == 57 and not refreshed:
                 # The shared token was revoked or expired early: one forced refresh, one retry.
                 self.tokens.get("forced", stale=token)
@@ -150,15 +156,16 @@ class ZohoClient:
                 continue
             if status >= 500 or status == 0:
                 failures += 1
-                if failures < self.settings.max_attempts:
+                if failures < self.settings.max_attempts and method == "GET":
                     reason = "server_error" if status else "transport"
                     self._wait(api, reason, failures, _seconds(headers, "Retry-After"))
                     continue
             raise error
 
     def _send(
-        self, api: str, endpoint: str, url: str, params: Mapping[str, Any]
-    ) -> tuple[int, Any, httpx.Headers, str]:
+        self, api: str, endpoint: str, url: str, params: Mapping[str, Any], method: str = "GET",
+        json: Mapping[str, Any] | None = None,
+    ) -> tuple[int, Any, httpx.Headers, str]:  # fmt: skip
         # The token first: its refresh may wait out Zoho's token throttle (up to 15 minutes),
         # and a slot held meanwhile would starve every other process of the org-wide cap.
         # It stays valid across the slot wait: refreshes happen a margin before expiry.
@@ -170,15 +177,14 @@ class ZohoClient:
         resets_in: float | None = None
         skew: float | None = None
         try:
-            resp = self.http.get(
-                url, params=params, headers={"Authorization": f"Zoho-oauthtoken {token}"}
-            )
+            auth = {"Authorization": f"Zoho-oauthtoken {token}"}
+            resp = self.http.request(method, url, params=params, json=json, headers=auth)
             status, headers = resp.status_code, resp.headers
             body = _json(resp)
             used_today = _used_today(headers)
             resets_in = _seconds(headers, "X-Rate-Limit-Reset")
             skew = self._note_clock(headers)
-            self.stats.record(api, endpoint, "ok" if status == 200 else str(status))
+            self.stats.record(api, endpoint, "ok" if status in (200, 201) else str(status))
         except httpx.TimeoutException:
             self.stats.record(api, endpoint, "timeout")
             body = {"message": "timed out"}
