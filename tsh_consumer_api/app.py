@@ -14,11 +14,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from tsh_consumer_api.bff import bff_router
 from tsh_consumer_api.caching import cache_control
 from tsh_consumer_api.db import open_read_only_engine
+from tsh_consumer_api.media import media_app
 from tsh_consumer_api.routes import health_router, products_router
 from tsh_consumer_api.settings import Settings
 from tsh_consumer_api.versions import CatalogVersion, ResponseCache
+from tsh_db.media import MEDIA_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,11 @@ price list (`CONSUMER_PRICELIST_CODE`, default `consumer_iqd`). There is no fall
 base price. Answers come from the consumer catalogue, which every sync and webhook batch
 keeps current in the transaction that changes a product, a price or stock.
 
-Pages: `page` numbers, or `cursor` (each page's `next_cursor`) for keyset pagination.
+Two contracts over the same statements: `/api/consumer/...`, this API's own (pages by
+`page` numbers, or `cursor`, each page's `next_cursor`, for keyset pagination), and
+`/api/bff/mobile/consumer/...`, the one TSH's Flutter app parses (`skip`/`limit` pages with
+`pagination.has_more`, `{"product": ...}`, category names). Pictures are served under
+`/media/` with an immutable cache header: a changed picture gets a new URL.
 Responses carry `Cache-Control` (a CDN may keep them `max-age` seconds) and a strong `ETag`
 derived from the catalogue version: send `If-None-Match` to get a `304` without a body when
 nothing changed. A change reaches answers within about a second.
@@ -65,7 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Every pooled connection busy for the pool's timeout: the same answer, not a 500.
     app.add_exception_handler(PoolTimeout, _database_error)
     app.include_router(products_router)
+    app.include_router(bff_router)
     app.include_router(health_router)
+    app.mount(MEDIA_PREFIX.rstrip("/"), media_app(settings), name="media")
     return app
 
 

@@ -20,7 +20,7 @@ from tsh_consumer_api.settings import Settings
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 # Bumped when the body of an answer changes shape, so no cache keeps an old one.
-RESPONSE_FORMAT = "2"
+RESPONSE_FORMAT = "3"
 STALE_IF_ERROR = 300
 
 
@@ -38,7 +38,8 @@ def request_key(route: str, request: Request, settings: Settings) -> str:
     parameters in a canonical order, and the settings that shape the body."""
     params = sorted(request.query_params.multi_items())
     path = sorted(request.path_params.items())
-    return repr((RESPONSE_FORMAT, settings.low_stock_threshold, route, path, params))
+    shape = (settings.low_stock_threshold, settings.public_base_url, settings.cdn_base_url)
+    return repr((RESPONSE_FORMAT, shape, route, path, params))
 
 
 def etag_for(token: str, key: str) -> str:

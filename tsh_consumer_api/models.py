@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tsh_consumer_api.media import image_urls
+from tsh_consumer_api.settings import Settings
+
 StockStatus = Literal["in_stock", "low_stock"]
 
 
@@ -18,7 +21,8 @@ class ConsumerProduct(BaseModel):
                 "name": "Ceiling fan 56in",
                 "sku": "TSH-00001",
                 "category": "Fans",
-                "image_url": "https://cdn.example.com/fan.jpg",
+                "image_url": "https://api.tsh-iq.com/media/3f/3f9a…/detail.webp",
+                "thumbnail_url": "https://api.tsh-iq.com/media/3f/3f9a…/list.webp",
                 "price": 15000.0,
                 "currency": "IQD",
                 "price_formatted": "15,000 IQD",
@@ -31,7 +35,11 @@ class ConsumerProduct(BaseModel):
     name: str
     sku: str | None
     category: str | None
-    image_url: str | None
+    image_url: str | None = Field(
+        description="The picture, 1,024 px at most (WebP), an absolute URL that changes with "
+        "the picture; null when the item has none in Zoho."
+    )
+    thumbnail_url: str | None = Field(description="The same picture, 320 px at most (WebP).")
     price: float = Field(description="The consumer price-list price, in IQD; never the base price.")
     currency: Literal["IQD"] = "IQD"
     price_formatted: str = Field(description='Ready to display, e.g. "1,250,000 IQD".')
@@ -82,16 +90,23 @@ def format_iqd(price: Decimal) -> str:
     return f"{price.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,} IQD"
 
 
-def to_product(row: Any, low_stock_threshold: int) -> ConsumerProduct:
+def exact(value: Any) -> Decimal:
     # SQLite hands back floats; str() first so 0.1 does not become 0.1000000000000000055...
-    price = Decimal(str(row.price))
+    return Decimal(str(value))
+
+
+def to_product(row: Any, settings: Settings) -> ConsumerProduct:
+    price = exact(row.price)
+    image, _ = image_urls(row.image_url, "detail", settings)
+    thumbnail, _ = image_urls(row.image_url, "list", settings)
     return ConsumerProduct(
         id=row.id,
         name=row.name,
         sku=row.sku,
         category=row.category,
-        image_url=row.image_url,
+        image_url=image,
+        thumbnail_url=thumbnail,
         price=float(price),
         price_formatted=format_iqd(price),
-        stock_status="low_stock" if row.stock < low_stock_threshold else "in_stock",
+        stock_status="low_stock" if row.stock < settings.low_stock_threshold else "in_stock",
     )

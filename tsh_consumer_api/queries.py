@@ -33,6 +33,9 @@ from tsh_db.search import LIKE_ESCAPE, escape_like
 
 STATE_ID = 1
 C = consumer_catalog.c
+# What either contract shows of a product (models.py, bff_models.py), one select for both.
+PRODUCT = (C.product_zoho_id.label("id"), C.name, C.sku, C.category, C.image_url, C.price,
+           C.stock, C.created_time, C.synced_at)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -131,10 +134,7 @@ def _listing(sort_name: str, shape: tuple[int, bool, bool, bool], keyset: bool) 
     sort = sort_of(sort_name)
     conditions = _conditions(*shape)
     keys = [expr.label(f"k{i}") for i, (expr, _) in enumerate(sort.keys)]
-    matching = select(
-        C.product_zoho_id.label("id"), C.name, C.sku, C.category, C.image_url, C.price,
-        C.stock, *keys,
-    ).where(*conditions)  # fmt: skip
+    matching = select(*PRODUCT, *keys).where(*conditions)
     if shape[0]:
         # A search: every match is ranked and counted, so find the matches once (the trigram
         # index is lossy: each candidate is checked again) and take total and page from them.
@@ -173,9 +173,7 @@ def _directed(keys: Sequence[Any], descending: bool) -> list[Any]:
 
 
 # Built once: a statement object carries its own compiled-cache key.
-DETAIL = select(
-    C.product_zoho_id.label("id"), C.name, C.sku, C.category, C.image_url, C.price, C.stock
-).where(C.product_zoho_id == bindparam("product_id"))
+DETAIL = select(*PRODUCT).where(C.product_zoho_id == bindparam("product_id"))
 
 CATEGORIES = (
     select(C.category.label("name"), func.count().label("product_count"))

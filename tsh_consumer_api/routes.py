@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.exc import DBAPIError
 
 from tsh_consumer_api import queries
@@ -62,12 +62,6 @@ NOT_VISIBLE = {404: {"model": ErrorMessage, "description": "Not visible to consu
     responses=CACHED,
     summary="Products a consumer can buy, with their consumer price",
 )
-@products_router.get(
-    "/api/bff/mobile/consumer/products",
-    response_model=ProductPage,
-    responses=CACHED,
-    summary="Same as /api/consumer/products (the mobile app's BFF path)",
-)
 async def list_products(
     request: Request,
     settings: SettingsDep,
@@ -120,7 +114,7 @@ async def list_products(
     found = [r for r in rows if r.id is not None]
     shown = found[:per_page]
     next_cursor = wanted.cursor_after(shown[-1]) if len(found) > per_page else None
-    items = [to_product(r, settings.low_stock_threshold) for r in shown]
+    items = [to_product(r, settings) for r in shown]
     return ProductPage(
         items=items, page=wanted.page, per_page=per_page, total=total, next_cursor=next_cursor
     )
@@ -138,6 +132,11 @@ async def get_product(
     snapshot: SnapshotDep,
     product_id: Annotated[str, Path(max_length=32, description="The Zoho item id.")],
 ) -> ConsumerProduct:
+    return to_product(await visible_product(request, product_id, snapshot), settings)
+
+
+async def visible_product(request: Request, product_id: str, snapshot: Snapshot) -> Row[Any]:
+    """The catalogue row of one product, or a 404 saying why a product may be missing."""
     rows = await fetch(request, queries.DETAIL, {"product_id": product_id})
     if not rows:
         raise HTTPException(
@@ -148,7 +147,7 @@ async def get_product(
                 f"{snapshot.pricelist_code} price list."
             ),
         )
-    return to_product(rows[0], settings.low_stock_threshold)
+    return rows[0]
 
 
 @products_router.get(

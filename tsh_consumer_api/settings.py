@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from tsh_db.engine import database_url
+from tsh_db.media import image_dir
 from tsh_db.service import env_bool, env_int
 
 
@@ -28,6 +30,12 @@ class Settings:
     version_ttl_ms: int = 500
     # Responses kept per catalogue version, in process (0: none).
     response_cache_size: int = 2048
+    # Pictures: image_url is absolute, from the address the app reaches this API (or nginx)
+    # at; cdn_image_url is given too when a CDN fronts /media/. The API serves the files
+    # from image_dir itself (the demo); in the compose stack nginx serves them first.
+    public_base_url: str = "http://127.0.0.1:8092"
+    cdn_base_url: str = ""
+    image_dir: Path = field(default_factory=image_dir)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -45,7 +53,17 @@ class Settings:
             statement_timeout_ms=env_int(env, "CONSUMER_STATEMENT_TIMEOUT_MS", 5000, minimum=1),
             version_ttl_ms=env_int(env, "CONSUMER_VERSION_TTL_MS", 500, minimum=0),
             response_cache_size=env_int(env, "CONSUMER_RESPONSE_CACHE_SIZE", 2048, minimum=0),
+            public_base_url=_base_url(env, "CONSUMER_PUBLIC_BASE_URL", "http://127.0.0.1:8092"),
+            cdn_base_url=_base_url(env, "CONSUMER_CDN_BASE_URL", ""),
+            image_dir=image_dir(env),
         )
+
+
+def _base_url(env: Mapping[str, str], name: str, default: str) -> str:
+    url = env.get(name, "").strip().rstrip("/") or default
+    if url and not url.startswith(("http://", "https://")):
+        raise ValueError(f"{name} must be an absolute http(s) URL, e.g. https://api.tsh-iq.com")
+    return url
 
 
 def _database_url(env: Mapping[str, str]) -> str:

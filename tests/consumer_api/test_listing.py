@@ -41,14 +41,6 @@ def test_a_page_past_the_end_is_empty_but_keeps_the_total(client: AppClient) -> 
     }  # fmt: skip
 
 
-def test_the_bff_alias_serves_the_same_listing(client: AppClient) -> None:
-    direct = client.get(LISTING, params={"per_page": 4, "page": 2})
-    alias = client.get("/api/bff/mobile/consumer/products", params={"per_page": 4, "page": 2})
-    assert alias.status_code == 200
-    assert alias.json() == direct.json()
-    assert alias.headers["etag"] == direct.headers["etag"]
-
-
 @pytest.mark.parametrize(
     ("search", "expected"),
     [
