@@ -23,6 +23,10 @@ from .specs import INVENTORY_DOCS, SPECS
 from .world import ENTITIES, World
 
 CHAOS_ENTITIES = (*ENTITIES, "stock")
+# by default the entities before issue 24 (its modules are named explicitly), so a seed
+# replays as it did
+DEFAULT_ENTITIES = ("items", "contacts", "invoices", "bills", "creditnotes", "salesorders",
+                    "pricebooks", "inventoryadjustments", "transferorders", "stock")  # fmt: skip
 DEFAULT_RATE = 0.3
 Apply = Callable[[dict[str, Any]], dict[str, Any]]  # a /_sandbox/mutate body -> its result
 
@@ -44,7 +48,7 @@ class Chaos:
         self.enabled = False
         self.seed, self.rate = 0, DEFAULT_RATE
         self.actions: tuple[str, ...] = ACTIONS
-        self.entities: tuple[str, ...] = CHAOS_ENTITIES
+        self.entities: tuple[str, ...] = DEFAULT_ENTITIES
         self.rng = random.Random(0)
         # writes that save and then answer 500 (writes.py): the share, and a delay first
         self.ambiguous_rate, self.ambiguous_delay_ms, self.ambiguous = 0.0, 0.0, 0
@@ -79,7 +83,7 @@ class Chaos:
             raise ChaosError("seed must be an integer, rate and ambiguous_* numbers") from exc
         if not 0 <= ambiguous <= 1 or not 0 <= delay <= 60_000:
             raise ChaosError("ambiguous_writes must be within 0..1, ambiguous_delay_ms 0..60000")
-        actions, entities = body.get("actions") or ACTIONS, body.get("entities") or CHAOS_ENTITIES
+        actions, entities = body.get("actions") or ACTIONS, body.get("entities") or DEFAULT_ENTITIES
         if not isinstance(actions, list | tuple) or not isinstance(entities, list | tuple):
             raise ChaosError("actions and entities must be lists")
         if not math.isfinite(rate) or rate < 0:
@@ -126,7 +130,7 @@ class Chaos:
 
     def _remember(self, entity: str, path: str, body: dict[str, Any]) -> None:
         spec = SPECS[entity]
-        id_key = f"{spec.record_key}_id"
+        id_key = spec.id_field
         listed = body.get(spec.list_name)
         records = listed if isinstance(listed, list) else [body.get(spec.record_key)]
         ids = [str(r[id_key]) for r in records if isinstance(r, dict) and id_key in r]
@@ -226,6 +230,8 @@ def _entity_of(api: str, path: str) -> str | None:
         return None
     if parts[0] == "itemdetails" or (api == "inventory" and parts[0] == "items"):
         return "items"
+    if api == "books" and parts[0] == "settings" and len(parts) > 1:
+        return next((e for e in ENTITIES if SPECS[e].url == "/".join(parts[:2])), None)
     if api == "books" and parts[0] in ENTITIES and parts[0] not in INVENTORY_DOCS:
         return parts[0]
     if api == "inventory" and parts[0] in INVENTORY_DOCS:

@@ -35,6 +35,14 @@ class SandboxConfig:
     inventory_only_items: int = 5
     inventory_adjustments: int = 30
     transfer_orders: int = 15
+    # issue 24's modules, sized so the demo's first sync grows by about a third (each
+    # payment, purchase order, estimate and vendor credit costs a detail call)
+    customer_payments: int = 200
+    vendor_payments: int = 40
+    purchase_orders: int = 50
+    estimates: int = 80
+    vendor_credits: int = 20
+    expenses: int = 150
     books_rpm: int = 100
     rate_window: float = 60.0  # seconds of the "per-minute" window; tests shrink it
     inventory_rpm: int = 25
@@ -84,6 +92,13 @@ class SandboxConfig:
     documents_move_stock: bool = True
     # where inventory adjustments' webhooks go: their own route, or `stock` as TSH's Zoho
     adjustments_route: str = "inventory-adjustments"  # inventory-adjustments | stock
+    # whether customer/vendor payments and expenses honour last_modified_time (undocumented
+    # for them): ignored lists every record as if unfiltered, refused answers code 2
+    payments_modified_filter: str = "honoured"  # honoured | ignored | refused
+    # whether the contacts listing filters on contact_type= (unconfirmed): ignored lists both
+    contact_type_filter: str = "honoured"  # honoured | ignored
+    # where vendor contacts' webhooks go: TSH's Contacts rule sends both types to customers
+    vendors_route: str = "customers"  # customers | vendors
     # An organisation moved to Zoho Locations: per-location stock on the Inventory items
     # listing and `locations[]` instead of `warehouses[]` on the detail.
     inventory_mode: str = "warehouses"  # warehouses | locations
@@ -111,6 +126,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "filter_offset": ("honoured", "ignored"),
     "retry_after": ("on", "off"),
     "adjustments_route": ("inventory-adjustments", "stock"),
+    "payments_modified_filter": ("honoured", "ignored", "refused"),
+    "contact_type_filter": ("honoured", "ignored"),
+    "vendors_route": ("customers", "vendors"),
 }
 ON_OFF = ("retry_after",)
 

@@ -66,8 +66,10 @@ def _scalar(value: Any) -> str | None:
     return str(value) if isinstance(value, str | int | float) else None
 
 
+# records whose id is not `<record_key>_id`
+ID_KEYS = {"vendorpayment": "payment_id", "chart_of_account": "account_id"}
 # what a custom body holds without `partial_fields`: the record's name or number and status
-PARTIAL_DEFAULT = ("name", "contact_name", "{key}_number", "status")
+PARTIAL_DEFAULT = ("name", "contact_name", "{key}_number", "payment_number", "status")
 
 
 def partial_record(
@@ -76,7 +78,7 @@ def partial_record(
     """The id, `last_modified_time` and `fields` (default: name or number, status), in the
     record's own key order; a field the record lacks is left out."""
     wanted = fields or tuple(f.format(key=record_key) for f in PARTIAL_DEFAULT)
-    keep = {f"{record_key}_id", "last_modified_time", *wanted}
+    keep = {ID_KEYS.get(record_key, f"{record_key}_id"), "last_modified_time", *wanted}
     return {k: v for k, v in record.items() if k in keep}
 
 
@@ -99,7 +101,7 @@ def build(
     """`policy` is the sender's DeliveryPolicy (body, id_only, method, signing, event_in,
     route_param, params, partial, partial_fields)."""
     if policy.id_only:
-        id_key = f"{record_key}_id"
+        id_key = ID_KEYS.get(record_key, f"{record_key}_id")
         record = {id_key: record.get(id_key)}  # the id keeps its type: text or number
     elif policy.partial:
         record = partial_record(record_key, record, policy.partial_fields)

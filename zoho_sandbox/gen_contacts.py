@@ -22,8 +22,13 @@ from .clock import EPOCH0, GEN_END, fmt_ts, make_id, rng_for
 from .specs import ENT
 from .store import Row
 
-DETAIL_ONLY_CONTACT_KEYS = ("billing_address", "shipping_address", "contact_persons", "notes",
-                            "custom_fields")
+DETAIL_ONLY_CONTACT_KEYS = (
+    "billing_address",
+    "shipping_address",
+    "contact_persons",
+    "notes",
+    "custom_fields",
+)
 USD_PER_IQD = 1310.0  # exchange rate stored on USD documents (base currency IQD)
 
 
@@ -40,8 +45,9 @@ def currency_id(seed: int, code: str) -> str:
     return str(make_id(seed, ENT["currencies"], 1 if code == "IQD" else 2))
 
 
-def contact_core(rng: random.Random, is_vendor: bool, seen: set[str] | None,
-                 pricebooks: tuple[str, str]) -> tuple[str, tuple]:
+def contact_core(
+    rng: random.Random, is_vendor: bool, seen: set[str] | None, pricebooks: tuple[str, str]
+) -> tuple[str, tuple]:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     city = rng.choice(CITIES)
     if is_vendor:
@@ -64,12 +70,20 @@ def contact_core(rng: random.Random, is_vendor: bool, seen: set[str] | None,
     if not is_vendor and rng.random() < 0.4:
         pricebook = pricebooks[0] if currency == "IQD" else pricebooks[1]
     terms = rng.randrange(len(PAYMENT_TERMS))
-    return name, ("vendor" if is_vendor else "customer", currency, pricebook, city, terms,
-                  first, last)
+    return name, (
+        "vendor" if is_vendor else "customer",
+        currency,
+        pricebook,
+        city,
+        terms,
+        first,
+        last,
+    )
 
 
-def generate_contacts(seed: int, n_customers: int, n_vendors: int,
-                      pricebooks: tuple[str, str]) -> tuple[list[Row], ContactCatalog]:
+def generate_contacts(
+    seed: int, n_customers: int, n_vendors: int, pricebooks: tuple[str, str]
+) -> tuple[list[Row], ContactCatalog]:
     rng = random.Random(f"{seed}:contacts")
     seen: set[str] = set()
     rows: list[Row] = []
@@ -87,38 +101,112 @@ def generate_contacts(seed: int, n_customers: int, n_vendors: int,
     return rows, cat
 
 
-def _address(rng: random.Random, city: str) -> dict[str, str]:
-    return {"attention": "", "address": f"{rng.choice(DISTRICTS)}, Building {rng.randint(1, 90)}",
-            "street2": "", "city": city, "state": GOVERNORATES.get(city, city), "zip": "",
-            "country": "Iraq", "phone": f"+964 7{rng.randint(700000000, 909999999)}"}
+# vendors sit abroad: the city their name starts with -> (country, phone prefix)
+ABROAD = {
+    "Guangzhou": ("China", "+86"),
+    "Shenzhen": ("China", "+86"),
+    "Ningbo": ("China", "+86"),
+    "Foshan": ("China", "+86"),
+    "Dubai": ("United Arab Emirates", "+971"),
+    "Jebel Ali": ("United Arab Emirates", "+971"),
+    "Istanbul": ("Turkey", "+90"),
+    "Izmir": ("Turkey", "+90"),
+    "Amman": ("Jordan", "+962"),
+    "Tehran": ("Iran", "+98"),
+}
+DESIGNATIONS = ("Owner", "Purchasing Manager", "Accountant", "Sales Manager", "Store Manager")
 
 
-def render_contact(seed: int, row: Row, pricebook_names: dict[str, str]) -> dict[str, Any]:
+def _where(name: str, ctype: str, city: str) -> tuple[str, str, str, str]:
+    """(city, state, country, phone prefix) of a contact's addresses."""
+    abroad = next((c for c in ABROAD if name.startswith(c)), None) if ctype == "vendor" else None
+    if abroad is not None:
+        return abroad, abroad, ABROAD[abroad][0], ABROAD[abroad][1]
+    return city, GOVERNORATES.get(city, city), "Iraq", "+964"
+
+
+def _phone(rng: random.Random, prefix: str) -> str:
+    number = rng.randint(700000000, 909999999)
+    return f"{prefix} 7{number}" if prefix == "+964" else f"{prefix} {number}"
+
+
+def _address(rng: random.Random, address_id: str, where: tuple[str, str, str, str],
+             attention: str, phone: str) -> dict[str, str]:  # fmt: skip
+    city, state, country, _prefix = where
+    return {"address_id": address_id, "attention": attention,
+            "address": f"{rng.choice(DISTRICTS)}, Building {rng.randint(1, 90)}",
+            "street2": "" if rng.random() < 0.7 else f"Floor {rng.randint(1, 6)}",
+            "city": city, "state": state, "zip": "" if country == "Iraq" else
+            str(rng.randint(10000, 99999)), "country": country, "phone": phone}  # fmt: skip
+
+
+def _person(seed: int, rng: random.Random, idx: int, k: int, first: str, last: str,
+            prefix: str) -> dict[str, Any]:  # fmt: skip
+    email = f"{first.lower()}.{last.lower().replace('-', '')}{idx}{k or ''}@example.iq"
+    phone = _phone(rng, prefix)
+    return {"contact_person_id": str(make_id(seed, ENT["persons"], idx * 4 + k + 1)),
+            "first_name": first, "last_name": last, "email": email, "phone": phone,
+            "mobile": _phone(rng, prefix) if k else phone,
+            "designation": DESIGNATIONS[0] if k == 0 else rng.choice(DESIGNATIONS[1:]),
+            "is_primary_contact": k == 0}  # fmt: skip
+
+
+def render_contact(seed: int, row: Row, pricebook_names: dict[str, str],
+                   owner: tuple[str, str] = ("", "")) -> dict[str, Any]:  # fmt: skip
+    """The contact; `owner`: (user id, name) of its salesperson (purchasing, for vendors)."""
     if row.rec is not None:
         return row.rec
     ctype, currency, pricebook, city, terms, first, last = row.core
     rng = rng_for(seed, ENT["contacts"], row.idx)
-    phone = f"+964 7{rng.randint(700000000, 909999999)}"
+    where = _where(row.name, ctype, city)
+    phone = _phone(rng, where[3])
     email = f"{first.lower()}.{last.lower().replace('-', '')}{row.idx}@example.iq"
-    address = _address(rng, city)
     days, label = PAYMENT_TERMS[terms]
+    individual = row.name == f"{first} {last}"
+    persons = [_person(seed, rng, row.idx, 0, first, last, where[3])]
+    persons[0].update(email=email, phone=phone, mobile=phone)
+    for k in range(1, 1 if individual else rng.choice((1, 1, 2, 3))):
+        persons.append(_person(seed, rng, row.idx, k, rng.choice(FIRST_NAMES),
+                               rng.choice(LAST_NAMES), where[3]))  # fmt: skip
+    address_ids = [str(make_id(seed, ENT["addresses"], row.idx * 2 + k)) for k in (1, 2)]
+    billing = _address(rng, address_ids[0], where, f"{first} {last}", phone)
+    shipping = ({**billing, "address_id": address_ids[1]} if rng.random() < 0.6 else
+                _address(rng, address_ids[1], where, persons[-1]["first_name"] + " " +
+                         persons[-1]["last_name"], persons[-1]["mobile"]))  # fmt: skip
     return {
         "contact_id": row.id, "contact_name": row.name, "company_name": row.name,
         "contact_type": ctype,
-        "customer_sub_type": "individual" if row.name == f"{first} {last}" else "business",
+        "customer_sub_type": "individual" if individual else "business",
         "status": row.status, "first_name": first, "last_name": last, "email": email,
         "phone": phone, "mobile": phone, "website": "",
         "currency_id": currency_id(seed, currency), "currency_code": currency,
         "pricebook_id": pricebook, "pricebook_name": pricebook_names.get(pricebook, ""),
         "payment_terms": days, "payment_terms_label": label,
+        "owner_id": owner[0], "owner_name": owner[1],
         "outstanding_receivable_amount": "" if ctype == "vendor" else 0.0,
         "outstanding_payable_amount": 0.0 if ctype == "vendor" else "",
-        "billing_address": address, "shipping_address": dict(address),
-        "contact_persons": [{"contact_person_id": str(make_id(seed, ENT["persons"], row.idx + 1)),
-                             "first_name": first, "last_name": last, "email": email,
-                             "phone": phone, "is_primary_contact": True}],
+        "billing_address": billing, "shipping_address": shipping, "contact_persons": persons,
         "notes": "", "custom_fields": [], "custom_field_hash": {},
         "created_time": fmt_ts(row.created), "last_modified_time": fmt_ts(row.lmt),
+    }  # fmt: skip
+
+
+def edit_contact(rng: random.Random, rec: dict[str, Any]) -> None:
+    """A contact edited without fields: a new phone (its primary person's and billing
+    address's too) and a new shipping address line. Nested objects are copied, never shared
+    with the version before."""
+    prefix = rec["phone"].split()[0] if rec.get("phone") else "+964"
+    phone = _phone(rng, prefix)
+    rec["phone"] = rec["mobile"] = phone
+    persons = [dict(p) for p in rec.get("contact_persons") or []]
+    for person in persons:
+        if person.get("is_primary_contact"):
+            person["phone"] = person["mobile"] = phone
+    rec["contact_persons"] = persons
+    rec["billing_address"] = {**(rec.get("billing_address") or {}), "phone": phone}
+    rec["shipping_address"] = {
+        **(rec.get("shipping_address") or {}),
+        "address": f"{rng.choice(DISTRICTS)}, Building {rng.randint(1, 90)}",
     }
 
 

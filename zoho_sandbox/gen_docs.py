@@ -1,4 +1,4 @@
-"""Invoices, bills, credit notes and sales orders.
+"""Invoices, bills, credit notes, sales orders, purchase orders, estimates and vendor credits.
 
 Dates, numbers, parties and statuses are drawn for all documents at start; line items (and so
 totals) are rebuilt from (seed, document index) whenever a document is rendered, which keeps
@@ -60,7 +60,34 @@ KINDS = {
     "salesorders": DocKind(
         "salesorders", "SO", "salesorder_id", "salesorder_number", "customer", "shipment_date"
     ),
+    "purchaseorders": DocKind(
+        "purchaseorders",
+        "PO",
+        "purchaseorder_id",
+        "purchaseorder_number",
+        "vendor",
+        "delivery_date",
+    ),
+    "estimates": DocKind(
+        "estimates", "EST", "estimate_id", "estimate_number", "customer", "expiry_date"
+    ),
+    "vendorcredits": DocKind(
+        "vendorcredits", "DN", "vendor_credit_id", "vendor_credit_number", "vendor", ""
+    ),
 }
+# priced at the item's purchase rate, as bills
+PURCHASE_SIDE = ("bills", "purchaseorders", "vendorcredits")
+# documents carrying a balance: what is left to pay, or of a credit to apply
+BALANCED = ("invoices", "bills", "creditnotes", "vendorcredits")
+PAID_BY = {"invoices": "customerpayments", "bills": "vendorpayments"}
+# the statuses drawn per kind (a document's own statuses are in specs.SPECS)
+DRAWN = {
+    "purchaseorders": (("draft", "cancelled", "open", "partially_billed", "billed", "closed"),
+                       (0.06, 0.09, 0.3, 0.38, 0.9)),
+    "estimates": (("draft", "declined", "expired", "sent", "accepted", "invoiced"),
+                  (0.08, 0.18, 0.3, 0.45, 0.6)),
+    "vendorcredits": (("draft", "void", "open", "closed"), (0.05, 0.08, 0.4)),
+}  # fmt: skip
 
 
 def pick_status(rng: random.Random, entity: str, due_day: int) -> str:
@@ -77,6 +104,9 @@ def pick_status(rng: random.Random, entity: str, due_day: int) -> str:
         return waiting if r < 0.55 else ("paid" if r < 0.9 else "partially_paid")
     if entity == "creditnotes":
         return ("draft", "void", "open", "closed")[_bucket(r, (0.05, 0.08, 0.38))]
+    if entity in DRAWN:
+        statuses, edges = DRAWN[entity]
+        return statuses[_bucket(r, edges)]
     return ("draft", "void", "open", "invoiced", "partially_invoiced", "closed")[
         _bucket(r, (0.05, 0.08, 0.28, 0.83, 0.9))
     ]
@@ -140,7 +170,7 @@ def gen_lines(
         j = rng.randrange(items.books_count)
         qty = rng.choice(QUANTITIES)
         base = items.rates[j]
-        if kind.entity == "bills":
+        if kind.entity in PURCHASE_SIDE:
             base = items.prates[j] or round(base * 0.7)
         rate = round(base / USD_PER_IQD, 2) if usd else base
         r = rng.random()
@@ -185,20 +215,26 @@ def line_warehouse(seed: int, serial: int) -> dict[str, str]:
             "warehouse_name": WAREHOUSES[n][0]}  # fmt: skip
 
 
-def _balance(status: str, total: float, frac: float) -> float:
-    if status in ("paid", "void", "closed"):
+def _balance(status: str, total: float, paid: float) -> float:
+    """Invoices and bills owe their total less the payments applied to them (`paid`); a
+    credit is open until applied or closed."""
+    if status in ("void", "closed"):
         return 0.0
-    if status == "partially_paid":
-        return round(total * frac, 2)
-    return total
+    return round(total - paid, 2)
 
 
 def render_doc(
-    seed: int, kind: DocKind, row: Row, items: ItemCatalog, contacts: ContactCatalog
+    seed: int,
+    kind: DocKind,
+    row: Row,
+    items: ItemCatalog,
+    contacts: ContactCatalog,
+    paid: float = 0.0,
 ) -> dict[str, Any]:
+    """The document; `paid`: what the payments applied to it add up to (invoices, bills)."""
     if row.rec is not None:
         return row.rec
-    party, due_days, frac = row.core
+    party, due_days, _frac = row.core
     rng = rng_for(seed, ENT[kind.entity], row.idx)
     currency = contacts.currencies[party] if party >= 0 else "IQD"
     lines, sub_total, tax_total = gen_lines(seed, kind, row.idx, rng, items, currency == "USD")
@@ -219,8 +255,8 @@ def render_doc(
         "tax_total": tax_total,
         "total": total,
     }
-    if kind.entity != "salesorders":
-        rec["balance"] = _balance(row.status, total, frac)
+    if kind.entity in BALANCED:
+        rec["balance"] = _balance(row.status, total, paid)
     if kind.second_date:
         rec[kind.second_date] = _add_days(row.date, due_days)
     rec.update(

@@ -18,12 +18,15 @@ from . import doc_stock
 from .catalog import WAREHOUSES
 from .clock import day_of, day_str, make_id, parse_date
 from .gen_contacts import USD_PER_IQD
+from .gen_docs import PURCHASE_SIDE
 from .gen_inventory import warehouse_index, warehouse_ref
 from .mutate_prices import MutationError
 from .specs import LINE_ENT, SPECS
 from .store import Row
 from .world import World
 
+# documents whose `fields.line_items` are rebuilt whole (the stock documents move stock too)
+LINE_DOCS = (*doc_stock.STOCK_DOCS, "purchaseorders", "estimates", "vendorcredits")
 QTY_KEYS = {
     "inventoryadjustments": ("quantity_adjusted", "quantity"),
     "transferorders": ("quantity_transfer", "quantity"),
@@ -49,7 +52,7 @@ class DocEdits:
 
     def _prepare(self, entity: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Check a stock document's fields; the same fields with `line_items` parsed."""
-        if entity not in doc_stock.STOCK_DOCS:
+        if entity not in LINE_DOCS:
             return fields
         out = dict(fields)
         if "status" in fields and fields["status"] not in SPECS[entity].statuses:
@@ -135,7 +138,7 @@ class DocEdits:
             return {**base, "quantity_adjusted": float(line["qty"]),
                     "value_adjusted": line["value"], "warehouse_id": wid,
                     "warehouse_name": wname, "unit": item["unit"]}  # fmt: skip
-        rate = _cost(item) if entity == "bills" else float(item["rate"])
+        rate = _cost(item) if entity in PURCHASE_SIDE else float(item["rate"])
         if rec.get("currency_code") == "USD":
             rate = round(rate / USD_PER_IQD, 2)
         total = round(line["qty"] * rate, 2)

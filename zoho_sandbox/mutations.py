@@ -13,12 +13,14 @@ from typing import Any
 
 from . import doc_stock, images
 from .clock import GEN_END, day_of, day_str, fmt_ts, make_id, now, rng_for
-from .gen_contacts import contact_core
+from .gen_contacts import contact_core, edit_contact
 from .gen_docs import KINDS, doc_core, party_range
 from .gen_items import gen_stock, item_core, stock_of, stock_totals
-from .mutate_docs import DocEdits
+from .gen_settings import edit_setting
+from .mutate_docs import LINE_DOCS, DocEdits
+from .mutate_payments import LedgerEdits
 from .mutate_prices import MutationError, PriceEdits
-from .specs import DOCUMENTS, ENT, INVENTORY_DOCS, SPECS
+from .specs import DOCUMENTS, ENT, INVENTORY_DOCS, PAYMENTS, SETTINGS, SPECS
 from .stock_moves import StockError, random_move, set_on_hand
 from .store import EntityStore, Row
 from .switches import Switches
@@ -32,10 +34,20 @@ NAME_KEYS = {
     **{e: KINDS[e].number_key for e in DOCUMENTS},
     "inventoryadjustments": "reference_number",
     "transferorders": "transfer_order_number",
+    "customerpayments": "payment_number",
+    "vendorpayments": "payment_number",
+    "expenses": "reference_number",
+    "users": "name",
+    "taxes": "tax_name",
+    "currencies": "currency_code",
+    "chartofaccounts": "account_name",
 }
 WAITING_STATUS = {"invoices": "sent", "bills": "open", "creditnotes": "open", "salesorders": "open",
-                  "inventoryadjustments": "adjusted", "transferorders": "transferred"}  # fmt: skip
-DATED = (*DOCUMENTS, *INVENTORY_DOCS)
+                  "inventoryadjustments": "adjusted", "transferorders": "transferred",
+                  "purchaseorders": "open", "estimates": "sent",
+                  "vendorcredits": "open"}  # fmt: skip
+DATED = (*DOCUMENTS, *INVENTORY_DOCS, *PAYMENTS, "expenses")
+LEDGER_ROWS = (*PAYMENTS, "expenses", *SETTINGS)  # created by LedgerEdits
 
 
 @dataclass
@@ -48,13 +60,14 @@ class Change:
     record: dict[str, Any]
 
 
-class Mutator(PriceEdits, DocEdits):
+class Mutator(LedgerEdits, PriceEdits, DocEdits):
     def __init__(self, world: World, switches: Switches | None = None) -> None:
         self.world = world
         # whether a stock movement / a rate edit moves the record's last_modified_time, whether
         # a stock move sends the item to the stock route (switches.py)
         self.switches = switches or Switches()
         self.line_serial = 0
+        self.default_applied = {}
         self.rng = random.Random(f"{world.seed}:mutations")
         self.last_stamp = GEN_END + 1
         self.stamped = False  # whether a mutation has taken a stamp yet
@@ -72,6 +85,14 @@ class Mutator(PriceEdits, DocEdits):
             self.last_stamp = max(int(now()), self.last_stamp)
         self.stamped = True
         return self.last_stamp
+
+    @property
+    def switches(self) -> Switches:
+        return self.world.switches  # the world's listings read them too
+
+    @switches.setter
+    def switches(self, value: Switches) -> None:
+        self.world.switches = value
 
     @property
     def bump_stock(self) -> bool:
@@ -94,7 +115,8 @@ class Mutator(PriceEdits, DocEdits):
         if not isinstance(same_second, bool):
             raise MutationError(400, "same_second must be true or false")
         if action != "delete":
-            fields = self._prepare(entity, fields)  # checked before anything changes
+            # checked before anything changes
+            fields = self._prepare_ledger(entity, self._prepare(entity, fields))
         fields, self.image_edit = self._image_edit(entity, fields)
         t = self.stamp(same_second)
         store = self.world.stores["items" if entity == "stock" else entity]
@@ -137,6 +159,7 @@ class Mutator(PriceEdits, DocEdits):
         out: dict[str, Any] = {"id": row.id, "last_modified_time": fmt_ts(t)}
         key = "item" if entity == "stock" else SPECS[entity].record_key
         if action == "delete":
+            self._before_delete(entity, row, t, changes)
             if entity == "pricebooks":
                 self.retired_books[row.name] = {i: r for i, (_p, r) in row.core["rates"].items()}
             before = self.world.detail(entity, row)
@@ -174,15 +197,16 @@ class Mutator(PriceEdits, DocEdits):
         if self.image_edit is not None:
             self.image_serial += 1
             images.edit(self.world.seed, rec, self.image_edit, self.image_serial)
-        if entity in doc_stock.STOCK_DOCS:
-            try:
+        try:
+            if entity in LINE_DOCS:
                 self._apply_fields(entity, rec, fields)
-            except MutationError:
-                if action == "create":
-                    store.remove(row)
-                raise
-        else:
-            rec.update(fields)
+            else:
+                rec.update(fields)
+            self._settle(entity, row, rec, fields, t, changes)
+        except MutationError:
+            if action == "create":
+                store.remove(row)
+            raise
         self._save(store, entity, row, rec, t)
         event = "created" if action == "create" else "edited"
         changes.append(Change(entity, event, key, self.world.published(entity, row)))
@@ -224,7 +248,8 @@ class Mutator(PriceEdits, DocEdits):
 
     def _save(self, store: EntityStore, entity: str, row: Row, rec: dict[str, Any], t: int) -> None:
         store.begin_change(row)
-        rec["last_modified_time"] = fmt_ts(t)
+        if SPECS[entity].lmt_filter:  # users, taxes and currencies carry no timestamps
+            rec["last_modified_time"] = fmt_ts(t)
         row.lmt = t
         row.name = str(rec.get(NAME_KEYS[entity], row.name))
         row.status = str(rec.get("status", row.status))
@@ -239,7 +264,9 @@ class Mutator(PriceEdits, DocEdits):
                 rec["rate"] = float(round(rec["rate"] * 1.05 / 250) * 250 or 250)
             rec["description"] = f"{rec.get('description', '')} (revised)".strip()
         elif entity == "contacts":
-            rec["phone"] = f"+964 7{self.rng.randint(700000000, 909999999)}"
+            edit_contact(self.rng, rec)
+        elif entity in SETTINGS:
+            edit_setting(self.rng, entity, rec)
         elif entity in INVENTORY_DOCS:
             self._default_stock_edit(entity, rec)
         else:
@@ -276,6 +303,8 @@ class Mutator(PriceEdits, DocEdits):
             row = self._new_pricebook(rid, idx, t, fields)
         elif entity in INVENTORY_DOCS:
             row = self._new_inventory_doc(entity, rid, idx, t, rng)
+        elif entity in LEDGER_ROWS:
+            row = self._new_ledger_row(entity, rid, idx, t, rng, fields)
         else:
             kind = KINDS[entity]
             core = doc_core(rng, *party_range(kind, self.world.contacts))
@@ -297,6 +326,10 @@ class Mutator(PriceEdits, DocEdits):
         )
         store.add(row)
         return row
+
+    def _edited(self, entity: str, row: Row, changes: list[Change]) -> None:
+        changes.append(Change(entity, "edited", SPECS[entity].record_key,
+                              self.world.published(entity, row)))  # fmt: skip
 
     def world_id(self, ent_name: str, n: int) -> int:
         return make_id(self.world.seed, ENT[ent_name], n + 1)

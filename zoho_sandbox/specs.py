@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .store import Pred, Row
 
@@ -28,6 +29,7 @@ def _equals(status: str) -> Pred:
 
 
 _TIME_SORTS = {"created_time": "created", "last_modified_time": "lmt"}
+PAYMENT_MODES = ("cash", "bank transfer", "check", "credit card")
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,23 @@ class EntitySpec:
     party: str = ""  # customer | vendor, for documents
     statuses: tuple[str, ...] = field(default=())
     list_key: str = ""  # the listing's key when it is not the URL segment
+    id_key: str = ""  # the id field when it is not `<record_key>_id`
+    path: str = ""  # the URL path when it is not `name` (settings/taxes)
+    # "yes": last_modified_time filters; "unconfirmed": switch payments_modified_filter
+    # decides; "": the records carry none and the listing cannot be filtered (full each time)
+    lmt_filter: str = "yes"
 
     @property
     def list_name(self) -> str:
         return self.list_key or self.name
+
+    @property
+    def id_field(self) -> str:
+        return self.id_key or f"{self.record_key}_id"
+
+    @property
+    def url(self) -> str:
+        return self.path or self.name
 
 
 def _doc(
@@ -60,6 +75,7 @@ def _doc(
     party: str,
     statuses: tuple[str, ...],
     list_key: str = "",
+    **extra: Any,
 ) -> EntitySpec:
     return EntitySpec(
         name=name,
@@ -75,7 +91,31 @@ def _doc(
         party=party,
         statuses=statuses,
         list_key=list_key,
+        **extra,
     )
+
+
+def _setting(
+    name: str, record_key: str, label: str, report: str, sort: str, **extra: Any
+) -> EntitySpec:
+    """A small settings listing, sorted by its name column; no timestamps unless `extra`
+    says otherwise."""
+    filters = extra.pop("filters", {"Status.All": None})
+    lmt_filter = extra.pop("lmt_filter", "")
+    return EntitySpec(name, record_key, label, report, {sort: "name"}, (sort, "A"), filters,
+                      next(iter(filters)), lmt_filter=lmt_filter, **extra)  # fmt: skip
+
+
+def _payments(name: str, record_key: str, label: str, report: str, list_key: str) -> EntitySpec:
+    """Customer and vendor payments: filter_by on the payment mode (Row.status holds it)."""
+    filters: dict[str, Pred | None] = {"PaymentMode.All": None}
+    for mode in PAYMENT_MODES:
+        filters["PaymentMode." + "".join(p.capitalize() for p in mode.split())] = _equals(mode)
+    return EntitySpec(name, record_key, label, report,
+                      {"payment_number": "name", "date": "date", **_TIME_SORTS},
+                      ("created_time", "D"), filters, "PaymentMode.All", document=True,
+                      number_key="payment_number", list_key=list_key, id_key="payment_id",
+                      lmt_filter="unconfirmed")  # fmt: skip
 
 
 SPECS: dict[str, EntitySpec] = {
@@ -166,9 +206,67 @@ SPECS: dict[str, EntitySpec] = {
         ACTIVE_FILTERS,
         "Status.All",
     ),
-}
+    "purchaseorders": _doc(
+        "purchaseorders",
+        "purchaseorder",
+        "Purchase Order",
+        "Purchase Orders",
+        "purchaseorder_number",
+        "vendor",
+        ("draft", "open", "billed", "partially_billed", "closed", "cancelled"),
+    ),
+    "estimates": _doc(
+        "estimates",
+        "estimate",
+        "Estimate",
+        "Estimates",
+        "estimate_number",
+        "customer",
+        ("draft", "sent", "accepted", "declined", "expired", "invoiced"),
+    ),
+    "vendorcredits": _doc(
+        "vendorcredits",
+        "vendor_credit",
+        "Vendor Credit",
+        "Vendor Credits",
+        "vendor_credit_number",
+        "vendor",
+        ("draft", "open", "closed", "void"),
+        "vendor_credits",
+    ),
+    "customerpayments": _payments(
+        "customerpayments", "payment", "Customer Payment", "Customer Payments", ""
+    ),
+    "vendorpayments": _payments(
+        "vendorpayments", "vendorpayment", "Vendor Payment", "Vendor Payments", ""
+    ),
+    # the number column of an expense is its reference_number
+    "expenses": _doc(
+        "expenses",
+        "expense",
+        "Expense",
+        "Expenses",
+        "reference_number",
+        "",
+        ("unbilled", "invoiced", "reimbursed", "nonbillable"),
+        lmt_filter="unconfirmed",
+    ),
+    "users": _setting("users", "user", "User", "Users", "name",
+                      filters={**ACTIVE_FILTERS, "Status.Invited": _equals("invited")}),
+    "taxes": _setting("taxes", "tax", "Tax", "Taxes", "tax_name", path="settings/taxes"),
+    "currencies": _setting("currencies", "currency", "Currency", "Currencies", "currency_code",
+                           path="settings/currencies"),
+    "chartofaccounts": _setting("chartofaccounts", "chart_of_account", "Account",
+                                "Chart of Accounts", "account_name", id_key="account_id",
+                                lmt_filter="yes", filters={"AccountType.All": None,
+                                "AccountType.Active": _equals("active"),
+                                "AccountType.Inactive": _equals("inactive")}),
+}  # fmt: skip
 
-DOCUMENTS = ("invoices", "bills", "creditnotes", "salesorders")
+DOCUMENTS = ("invoices", "bills", "creditnotes", "salesorders", "purchaseorders", "estimates",
+             "vendorcredits")  # fmt: skip
+PAYMENTS = ("customerpayments", "vendorpayments")
+SETTINGS = ("users", "taxes", "currencies", "chartofaccounts")
 INVENTORY_DOCS = ("inventoryadjustments", "transferorders")  # served by Inventory only
 
 # id namespaces (see clock.make_id)
@@ -193,6 +291,19 @@ ENT = {
     "inventoryadjustments": 18,
     "transferorders": 19,
     "reasons": 20,
+    # issue 24
+    "customerpayments": 21,
+    "vendorpayments": 22,
+    "purchaseorders": 9,
+    "estimates": 29,
+    "vendorcredits": 31,
+    "expenses": 32,
+    "users": 33,
+    "invoice_payments": 34,
+    "bill_payments": 35,
+    "addresses": 36,
+    "roles": 37,
+    "chartofaccounts": 14,  # the accounts' namespace: items already point at 1 and 2
 }
 LINE_ENT = {
     "invoices": 23,
@@ -201,6 +312,9 @@ LINE_ENT = {
     "salesorders": 26,
     "inventoryadjustments": 27,
     "transferorders": 28,
+    "purchaseorders": 38,
+    "estimates": 39,
+    "vendorcredits": 40,
 }
 
 

@@ -70,8 +70,11 @@ class Sandbox:
         through here too, so its changes look exactly like the control API's."""
         result, changes = self.mutator.apply(body)
         stock_route = self.mutator.switches.adjustments_route == "stock"
+        vendors_route = self.mutator.switches.vendors_route == "vendors"
         for change in changes:
             route = "stock" if stock_route and change.entity == "inventoryadjustments" else None
+            if vendors_route and change.entity == "contacts":
+                route = "vendors" if change.record.get("contact_type") == "vendor" else None
             self.webhooks.send(
                 change.entity, change.event, change.record_key, change.record, route=route
             )

@@ -34,6 +34,13 @@ ROUTES = {
     "salesorders": "sales-orders",
     "inventoryadjustments": "inventory-adjustments",  # or "stock": switch adjustments_route
     "transferorders": "transfer-orders",
+    # issue 24: the modules Zoho's workflow rules cover (Sales, Purchases); none for
+    # expenses, users or settings
+    "customerpayments": "payments",
+    "vendorpayments": "vendor-payments",
+    "purchaseorders": "purchase-orders",
+    "estimates": "estimates",
+    "vendorcredits": "vendor-credits",
 }
 SIGNATURE_HEADER = deliveries.SIGNATURE_HEADER
 MAX_IN_FLIGHT = 16

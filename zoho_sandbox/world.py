@@ -9,6 +9,7 @@ from .clock import make_id
 from .config import SandboxConfig
 from .gen_contacts import contact_summary, generate_contacts, render_contact
 from .gen_docs import KINDS, doc_summary, generate_docs, render_doc
+from .gen_expenses import generate_expenses, render_expense
 from .gen_inventory import (
     generate_adjustments,
     generate_transfers,
@@ -27,11 +28,23 @@ from .gen_items import (
     stock_totals,
     warehouse_stock,
 )
+from .gen_payments import (
+    PAY_KINDS,
+    Ledger,
+    generate_payments,
+    payment_summary,
+    render_payment,
+    settle_rows,
+)
 from .gen_pricebooks import generate_pricebooks, pricebook_fields, render_pricebook
-from .specs import DOCUMENTS, ENT, INVENTORY_DOCS, SPECS
+from .gen_settings import contact_owner, generate_settings, render_setting
+from .specs import DOCUMENTS, ENT, INVENTORY_DOCS, PAYMENTS, SETTINGS, SPECS
 from .store import EntityStore, Row
+from .switches import Switches
 
-ENTITIES = ("items", "contacts", *DOCUMENTS, "pricebooks", *INVENTORY_DOCS)
+ENTITIES = ("items", "contacts", *DOCUMENTS, "pricebooks", *INVENTORY_DOCS, *PAYMENTS,
+            "expenses", *SETTINGS)  # fmt: skip
+FLAT = ("expenses", *SETTINGS)  # the listing record is the whole record
 # Books item records carry these stock totals (unconfirmed in Zoho's docs)
 BOOKS_STOCK_KEYS = ("stock_on_hand", "available_stock", "actual_available_stock")
 
@@ -41,6 +54,8 @@ class World:
         seed = self.seed = cfg.seed
         self.locations = cfg.inventory_mode == "locations"
         self.honour_offset = cfg.filter_offset == "honoured"
+        # what listings read of the switches (the Mutator holds the same object)
+        self.switches = Switches.from_config(cfg)
         pricebook_ids = self.pricebook_ids = (
             str(make_id(seed, ENT["pricebooks"], 1)),
             str(make_id(seed, ENT["pricebooks"], 2)),
@@ -55,15 +70,34 @@ class World:
             "pricebooks": generate_pricebooks(seed, self.items),
             "inventoryadjustments": generate_adjustments(seed, cfg.inventory_adjustments),
             "transferorders": generate_transfers(seed, cfg.transfer_orders),
+            "expenses": generate_expenses(seed, cfg.expenses, self.contacts),
+            **generate_settings(seed),
         }
         sizes = {
             "invoices": cfg.invoices,
             "bills": cfg.bills,
             "creditnotes": cfg.creditnotes,
             "salesorders": cfg.salesorders,
+            "purchaseorders": cfg.purchase_orders,
+            "estimates": cfg.estimates,
+            "vendorcredits": cfg.vendor_credits,
+            "customerpayments": cfg.customer_payments,
+            "vendorpayments": cfg.vendor_payments,
         }
         for entity in DOCUMENTS:
             rows[entity] = generate_docs(seed, KINDS[entity], sizes[entity], self.contacts)
+        # payments applied to invoices and bills: the ledger, by document kind
+        self.ledger: dict[str, Ledger] = {}
+        for entity, pk in PAY_KINDS.items():
+            kind = KINDS[pk.docs]
+
+            def render(row: Row, paid: float, kind: Any = kind) -> dict[str, Any]:
+                return render_doc(seed, kind, row, self.items, self.contacts, paid)
+
+            rows[entity], self.ledger[pk.docs] = generate_payments(
+                seed, pk, sizes[entity], rows[pk.docs], render, self.contacts
+            )
+            settle_rows(pk, rows[pk.docs], self.ledger[pk.docs], render)
         self.stores = {e: EntityStore(rows[e], SPECS[e].filters) for e in ENTITIES}
 
     @property
@@ -77,20 +111,36 @@ class World:
         if entity == "items":
             return render_item(self.seed, row)
         if entity == "contacts":
-            return render_contact(self.seed, row, self.pricebook_names())
+            owner = contact_owner(self.seed, row.core[0], row.idx)
+            return render_contact(self.seed, row, self.pricebook_names(), owner)
+        if entity in PAY_KINDS:
+            return render_payment(self.seed, PAY_KINDS[entity], row, self.contacts)
+        if entity == "expenses":
+            return render_expense(self.seed, row, self.contacts)
+        if entity in SETTINGS:
+            return render_setting(self.seed, entity, row)
         if entity == "pricebooks":
             return render_pricebook(self.seed, row, self.item_lookup)
         if entity == "inventoryadjustments":
             return render_adjustment(self.seed, row, self.items)
         if entity == "transferorders":
             return render_transfer(self.seed, row, self.items)
-        return render_doc(self.seed, KINDS[entity], row, self.items, self.contacts)
+        paid = self.paid(entity, row.id)
+        return render_doc(self.seed, KINDS[entity], row, self.items, self.contacts, paid)
+
+    def paid(self, entity: str, doc_id: str) -> float:
+        """What the payments applied to an invoice or bill add up to."""
+        return round(sum(self.ledger.get(entity, {}).get(doc_id, {}).values()), 2)
 
     def summary(self, entity: str, row: Row) -> dict[str, Any]:
         if entity == "items":
             return item_summary(render_item(self.seed, row))
         if entity == "contacts":
-            return contact_summary(render_contact(self.seed, row, self.pricebook_names()))
+            return contact_summary(self.detail(entity, row))
+        if entity in PAY_KINDS:
+            return payment_summary(self.detail(entity, row))
+        if entity in FLAT:
+            return self.detail(entity, row)
         if entity == "pricebooks":
             return pricebook_fields(self.seed, row)
         if entity in INVENTORY_DOCS:

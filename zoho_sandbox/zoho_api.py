@@ -11,11 +11,14 @@ from .gen_items import warehouse_list
 from .org import organization
 from .query import page_context, paginate, parse_list
 from .specs import INVENTORY_DOCS, SPECS
-from .world import World
+from .store import Row
+from .world import ENTITIES, World
 from .writes import narrow
 
-BOOKS_LISTS = ("items", "contacts", "invoices", "bills", "creditnotes", "salesorders", "pricebooks")
+BOOKS_LISTS = tuple(e for e in ENTITIES if e not in INVENTORY_DOCS)
+BY_URL = {SPECS[e].url: e for e in BOOKS_LISTS}  # "settings/taxes" -> taxes
 MAX_ITEM_IDS = 100
+CONTACT_TYPES = ("customer", "vendor")
 
 
 def endpoint_label(api: str, path: str) -> str:
@@ -23,7 +26,9 @@ def endpoint_label(api: str, path: str) -> str:
     parts = [p for p in path.split("/") if p]
     if not parts:
         return "unknown"
-    if len(parts) == 1 or "/".join(parts) in ("settings/warehouses", "items/pricebookrate"):
+    if parts[0] == "settings" and len(parts) > 2:
+        return f"settings/{parts[1]}/{{id}}"
+    if len(parts) == 1 or parts[0] == "settings" or "/".join(parts) == "items/pricebookrate":
         return "/".join(parts)
     if len(parts) == 3 and parts[2] == "image":
         return f"{parts[0]}/{{id}}/image"
@@ -53,12 +58,13 @@ def _books(world: World, parts: list[str], params: Mapping[str, str], duplicate:
         return _pricebook_rates(world, params)
     if len(parts) == 3 and parts[0] == "items" and parts[2] == "image":
         return _image(world, parts[1], books=True)
-    if not parts or parts[0] not in BOOKS_LISTS or len(parts) > 2:
+    at = 2 if parts[:1] == ["settings"] else 1  # settings/taxes[/{id}]
+    entity = BY_URL.get("/".join(parts[:at]))
+    if entity is None or len(parts) > at + 1:
         return invalid_url()
-    entity = parts[0]
-    if len(parts) == 1:
+    if len(parts) == at:
         return _list(world, entity, params, duplicate, inventory=False)
-    row = world.stores[entity].get(parts[1])
+    row = world.stores[entity].get(parts[at])
     if row is None or row.source != "books":
         return not_found(SPECS[entity].label)
     record = world.books_item(row) if entity == "items" else world.detail(entity, row)
@@ -114,8 +120,12 @@ def _list(
 ) -> Answer:
     spec = SPECS[entity]
     view = "all" if inventory or entity in INVENTORY_DOCS else "books"
+    params, contact_type = _switched(world, entity, spec.lmt_filter, params)
     q = parse_list(spec, params, view, world.honour_offset)
     rows, lo, hi = narrow(world, entity, params, *world.stores[entity].select(q.selection))
+    if contact_type:
+        rows = [r for r in rows[lo:hi] if _contact_type(r) == contact_type]
+        lo, hi = 0, len(rows)
     if q.count_only:
         # field name unconfirmed in Zoho's docs: the sandbox answers page_context.total
         ctx = page_context(spec, q, False)
@@ -128,6 +138,27 @@ def _list(
     else:
         records = [world.published(entity, r, detail=False) for r in page]
     return ok({spec.list_name: records, "page_context": page_context(spec, q, has_more)})
+
+
+def _switched(
+    world: World, entity: str, lmt_filter: str, params: Mapping[str, str]
+) -> tuple[Mapping[str, str], str]:
+    """The parameters as the listing takes them, and the contact type to keep (if any):
+    `last_modified_time` is dropped where the records carry none (as Zoho drops an unknown
+    parameter) and, on payments and expenses, where `payments_modified_filter` ignores it."""
+    mode = world.switches.payments_modified_filter if lmt_filter == "unconfirmed" else ""
+    if "last_modified_time" in params and (not lmt_filter or mode == "ignored"):
+        params = {k: v for k, v in params.items() if k != "last_modified_time"}
+    if "last_modified_time" in params and mode == "refused":
+        raise ParamError("last_modified_time")
+    wanted = params.get("contact_type", "") if entity == "contacts" else ""
+    if wanted and wanted not in CONTACT_TYPES:
+        raise ParamError("contact_type")
+    return params, wanted if world.switches.contact_type_filter == "honoured" else ""
+
+
+def _contact_type(row: Row) -> str:
+    return str(row.rec["contact_type"] if row.rec is not None else row.core[0])
 
 
 def _id_list(params: Mapping[str, str], name: str) -> list[str]:

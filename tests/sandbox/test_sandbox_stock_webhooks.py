@@ -133,6 +133,9 @@ def test_switches_on_bump_items_and_send_them_to_stock(sb: SandboxProcess, recei
         "rate_edits_bump_modified": True,
         "adjustments_route": "inventory-adjustments",
         "documents_move_stock": True,
+        "payments_modified_filter": "honoured",
+        "contact_type_filter": "honoured",
+        "vendors_route": "customers",
     }
     item = _item(sb)
     zoho = Zoho(sb.url)
