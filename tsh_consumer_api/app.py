@@ -14,10 +14,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from tsh_consumer_api.auth import TokenKeys
 from tsh_consumer_api.bff import bff_router
 from tsh_consumer_api.caching import cache_control
 from tsh_consumer_api.db import open_read_only_engine
 from tsh_consumer_api.media import media_app
+from tsh_consumer_api.orders import orders_router
 from tsh_consumer_api.routes import health_router, products_router
 from tsh_consumer_api.settings import Settings
 from tsh_consumer_api.versions import CatalogVersion, ResponseCache
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalog = CatalogVersion(app.state.engine, settings.version_ttl_ms / 1000)
     app.state.responses = ResponseCache(settings.response_cache_size)
     app.state.cache_control = cache_control(settings)
+    app.state.token_keys = TokenKeys.from_env()
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(products_router)
     app.include_router(bff_router)
     app.include_router(health_router)
+    app.include_router(orders_router)
     app.mount(MEDIA_PREFIX.rstrip("/"), media_app(settings), name="media")
     return app
 

@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 
 READ = ("SELECT",)
 READ_WRITE = ("SELECT", "INSERT", "UPDATE", "DELETE")
+# What the consumer order history reads (tsh_consumer_api/orders.py).
+ORDER_HISTORY = ("tds_outbox", "customers", "sales_orders", "sales_order_line_items",
+                 "invoices", "invoice_line_items")  # fmt: skip
+OUTBOX_STATUS_COLUMNS = ("status", "attempts", "deferrals", "next_attempt_at", "updated_at",
+                         "error_code", "error_message", "cancelled_at")  # fmt: skip
 ELEVATED = ("rolsuper", "rolcreaterole", "rolcreatedb", "rolreplication", "rolbypassrls")
 
 
@@ -54,8 +59,8 @@ def roles() -> list[Role]:
         Role(
             "tsh_consumer",
             "TSH_CONSUMER_DB_PASSWORD",
-            {t: READ for t in ("consumer_catalog", "consumer_catalog_state")},
-            description="consumer API: reads the consumer catalogue, nothing else",
+            {t: READ for t in ("consumer_catalog", "consumer_catalog_state", *ORDER_HISTORY)},
+            description="consumer API: reads the consumer catalogue and order history",
         ),
         Role(
             "tsh_pipelines",
@@ -76,8 +81,13 @@ def roles() -> list[Role]:
                 "tds_sync_runs": READ,
                 "data_investigation_reports": READ,
                 "zoho_sync_state": READ,
+                # orders: appended after validation against the catalogue; cancel and replay
+                # change only their status columns
+                "tds_outbox": ("SELECT", "INSERT", _update_of(OUTBOX_STATUS_COLUMNS)),
+                "products": READ,
+                "consumer_catalog": READ,
             },
-            sequences_of=("tds_inbox_events", "tds_sync_queue"),
+            sequences_of=("tds_inbox_events", "tds_sync_queue", "tds_outbox"),
             description="webhook receiver: appends to the inbox and queue, replays dead "
             "letters, reads sync status",
         ),

@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from tsh_db.engine import get_engine
 from tsh_webhooks.metrics import Metrics
 from tsh_webhooks.ops import admin_router, open_router
+from tsh_webhooks.orders import orders_router, outbox_router
 from tsh_webhooks.receiver import router as webhook_router
 from tsh_webhooks.rejections import Rejections
 from tsh_webhooks.settings import Settings
@@ -49,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhook_router)
     app.include_router(admin_router)
     app.include_router(open_router)
+    app.include_router(orders_router)
+    app.include_router(outbox_router)
     return app
 
 

@@ -23,6 +23,8 @@ class Settings:
     # repr=False: a logged or printed Settings must never show a secret.
     webhook_secrets: tuple[str, ...] = field(default=(), repr=False)
     admin_api_token: str | None = field(default=None, repr=False)
+    # The orders outbox's service token (POST /api/tds/orders): never the admin token.
+    orders_token: str | None = field(default=None, repr=False)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     dagster_ui_url: str | None = None
     # What a 503 asks Zoho to wait before redelivering.
@@ -37,6 +39,7 @@ class Settings:
             database_url=env.get("DATABASE_URL") or database_url(),
             webhook_secrets=tuple(s for s in secrets if s),
             admin_api_token=env.get("ADMIN_API_TOKEN", "").strip() or None,
+            orders_token=env.get("TSH_ORDERS_TOKEN", "").strip() or None,
             max_body_bytes=env_int(
                 env, "WEBHOOK_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=1
             ),

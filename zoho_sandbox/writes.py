@@ -68,7 +68,7 @@ async def handle(sb: Sandbox, api: str, method: str, path: str, raw: bytes) -> A
     if api != "books" or not parts or parts[0] not in (*CREATED, "customerpayments"):
         return invalid_url()
     try:
-        body = parse_body(raw) if method in ("POST", "PUT") else {}
+        body = parse_body(raw) if raw.strip() else {}
         if method == "POST" and len(parts) == 1:
             answer = _create(sb, parts[0], body)
         elif method == "PUT" and len(parts) == 2 and parts[0] != "customerpayments":
