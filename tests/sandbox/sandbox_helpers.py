@@ -29,6 +29,12 @@ SMALL: dict[str, Any] = {
     "bills": 30,
     "creditnotes": 20,
     "salesorders": 25,
+    "customer_payments": 40,
+    "vendor_payments": 10,
+    "purchase_orders": 12,
+    "estimates": 12,
+    "vendor_credits": 6,
+    "expenses": 20,
 }
 RATE_HEADERS = ("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset")
 
