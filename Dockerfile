@@ -24,7 +24,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH \
     DAGSTER_HOME=/opt/dagster/dagster_home
 RUN groupadd --system tsh && useradd --system --gid tsh --home /app tsh \
- && mkdir -p /app /opt/dagster/dagster_home && chown -R tsh:tsh /app /opt/dagster
+ && mkdir -p /app/images /opt/dagster/dagster_home && chown -R tsh:tsh /app /opt/dagster
 COPY --from=build /opt/venv /opt/venv
 COPY --chown=tsh:tsh dagster.yaml /opt/dagster/dagster_home/dagster.yaml
 COPY --chown=tsh:tsh deploy/workspace.grpc.yaml /opt/dagster/dagster_home/workspace.yaml
