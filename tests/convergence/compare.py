@@ -85,6 +85,8 @@ class Divergence:
 
 
 def _same(stored: Any, truth: Any) -> bool:
+    if isinstance(truth, bool) or isinstance(stored, bool):
+        return stored == truth
     if isinstance(stored, Decimal) or isinstance(truth, int | float) and stored is not None:
         try:
             return Decimal(str(stored)) == Decimal(str(truth))
