@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 from weakref import WeakKeyDictionary
 
-from .clock import fmt_ts, make_id, parse_date
+from .clock import make_id, parse_date
 from .errors import Answer, error, invalid_url, not_found
 from .gen_contacts import USD_PER_IQD
 from .mutations import Change, MutationError
-from .specs import SPECS
+from .specs import ENT, SPECS
 from .store import EntityStore, Row
 
 if TYPE_CHECKING:
@@ -35,8 +35,7 @@ CREATED = {"contacts": "The contact has been added.",
            "customerpayments": "The payment has been made."}  # fmt: skip
 # Filters a client needs to find what it wrote: exact, case-insensitive for email.
 FILTERS = {"invoices": ("reference_number",), "salesorders": ("reference_number",),
-           "contacts": ("email", "phone")}  # fmt: skip
-ENT_PAYMENTS = 21  # id namespace (clock.make_id) of payments made through the API
+           "customerpayments": ("reference_number",), "contacts": ("email", "phone")}  # fmt: skip
 _refs: WeakKeyDictionary[EntityStore, dict[str, dict[str, str]]] = WeakKeyDictionary()
 
 
@@ -95,6 +94,12 @@ def _create(sb: Sandbox, entity: str, body: dict[str, Any]) -> Answer:
             raise invalid("contact_name")
         fields = {k: v for k, v in body.items() if k != "contact_id"}
         fields.setdefault("contact_type", "customer")
+        persons = fields.get("contact_persons")
+        if persons is not None and (not isinstance(persons, list)
+                                    or not all(isinstance(p, dict) for p in persons)):  # fmt: skip
+            raise invalid("contact_persons")
+        fields["contact_persons"] = [{**p, "contact_person_id": _new_id(sb, "persons")}
+                                     for p in persons or []]  # fmt: skip
         row, record = _mutate(sb, entity, "create", fields)
         return 201, {"code": 0, "message": CREATED[entity], "contact": record}
     if entity == "customerpayments":
@@ -126,7 +131,12 @@ def _priced(sb: Sandbox, rec: dict[str, Any], lines: list[dict[str, Any]]) -> No
             line["item_total"] = round(line["rate"] * line["quantity"], 2)
     sb.mutator._retotal("invoices" if "invoice_id" in rec else "salesorders", rec)
     if "invoice_id" in rec:
-        rec["balance"], rec["payments"] = rec["total"], []
+        rec["balance"] = rec["total"]  # no payment applies to a new invoice yet
+
+
+def _new_id(sb: Sandbox, namespace: str) -> str:
+    sb.mutator.line_serial += 1
+    return str(make_id(sb.world.seed, ENT[namespace], 900_000_000_000 + sb.mutator.line_serial))
 
 
 def _customer(sb: Sandbox, value: Any) -> dict[str, Any]:
@@ -191,50 +201,29 @@ def _void(sb: Sandbox, entity: str, rid: str) -> Answer:
 
 
 def _payment(sb: Sandbox, body: dict[str, Any]) -> Answer:
+    """A customer payment applied to invoices: the control API's payment mutation, which
+    moves their balances and statuses (gen_payments.py's ledger)."""
     customer = _customer(sb, body.get("customer_id"))
     amount = body.get("amount")
     if isinstance(amount, bool) or not isinstance(amount, int | float) or amount <= 0:
         raise invalid("amount")
     applied = body.get("invoices")
-    if not isinstance(applied, list) or not applied:
+    if not isinstance(applied, list) or not applied or not all(isinstance(x, dict)
+                                                               for x in applied):  # fmt: skip
         raise invalid("invoices")
-    invoices = sb.world.stores["invoices"]
-    targets = []
     for entry in applied:
-        row = invoices.get(str(entry.get("invoice_id", ""))) if isinstance(entry, dict) else None
+        row = sb.world.stores["invoices"].get(str(entry.get("invoice_id", "")))
         if row is None:
             raise WriteError(400, 1002, "Invoice does not exist.")
-        rec = sb.world.detail("invoices", row)
-        share = entry.get("amount_applied")
-        if isinstance(share, bool) or not isinstance(share, int | float) or share <= 0:
-            raise invalid("amount_applied")
-        if rec["customer_id"] != customer["contact_id"] or rec["status"] in ("void", "draft"):
-            raise WriteError(400, 2, f"Invoice {row.id} cannot take this customer's payment.")
-        if share > float(rec.get("balance") or 0) + 0.005:
-            raise WriteError(400, 2, "The amount entered is more than the balance due for "
-                                     "the selected invoices.")  # fmt: skip
-        targets.append((row, rec, float(share)))
-    if sum(t[2] for t in targets) > float(amount) + 0.005:
-        raise invalid("amount_applied")
-    sb.mutator.line_serial += 1
-    payment = {
-        "payment_id": str(make_id(sb.world.seed, ENT_PAYMENTS, sb.mutator.line_serial)),
-        "customer_id": customer["contact_id"], "customer_name": customer["contact_name"],
-        "payment_mode": str(body.get("payment_mode") or "cash"), "amount": float(amount),
-        "date": body.get("date") or fmt_ts(int(sb.mutator.stamp()))[:10],
-        "reference_number": str(body.get("reference_number") or ""),
-        "invoices": [{"invoice_id": r.id, "invoice_number": rec["invoice_number"],
-                      "amount_applied": share} for r, rec, share in targets],
-    }  # fmt: skip
-    for row, rec, share in targets:
-        balance = round(float(rec.get("balance") or 0) - share, 2)
-        mine = {k: payment[k] for k in ("payment_id", "payment_mode", "date", "reference_number")}
-        _mutate(sb, "invoices", "update", {
-            "balance": balance, "status": "paid" if balance <= 0 else "partially_paid",
-            "reference_number": rec.get("reference_number"),
-            "payments": [*(rec.get("payments") or []), {**mine, "amount": share}],
-        }, row=row)  # fmt: skip
-    return 201, {"code": 0, "message": CREATED["customerpayments"], "payment": payment}
+        if sb.world.detail("invoices", row).get("customer_id") != customer["contact_id"]:
+            raise WriteError(400, 2, f"Invoice {row.id} is another customer's.")
+    fields = {k: body[k] for k in ("amount", "payment_mode", "date", "reference_number",
+                                   "description") if k in body}  # fmt: skip
+    fields["invoices"] = [{"invoice_id": str(x["invoice_id"]),
+                           **({"amount_applied": x["amount_applied"]}
+                              if "amount_applied" in x else {})} for x in applied]  # fmt: skip
+    _, record = _mutate(sb, "customerpayments", "create", fields)
+    return 201, {"code": 0, "message": CREATED["customerpayments"], "payment": record}
 
 
 def _mutate(

@@ -199,13 +199,14 @@ class Push:
             self.mark(zoho_payment_id=str(paid["payment_id"]))
 
     def paid(self) -> bool:
-        """Whether the invoice already carries this row's payment (read from Zoho)."""
+        """Whether the invoice is paid already (read from Zoho): then the payment is ours, as
+        a POS sale's invoice is paid only by it; its id is looked up by reference."""
         invoice = fetch(self.client, f"invoices/{self.row['zoho_document_id']}", "invoice")
         self.write("invoices", invoice)
-        ours = [p for p in invoice.get("payments") or [] if p.get("reference_number") == self.ref]
-        if not ours and Decimal(str(invoice.get("balance") or 0)) > 0:
+        if Decimal(str(invoice.get("balance") or 0)) > 0:
             return False
-        self.mark(zoho_payment_id=str(ours[0]["payment_id"]) if ours else "settled")
+        found = find(self.client, "customerpayments", "customerpayments", reference_number=self.ref)
+        self.mark(zoho_payment_id=str(found[0]["payment_id"]) if found else "settled")
         return True
 
     # -- cancellation after it was sent ---------------------------------------------------

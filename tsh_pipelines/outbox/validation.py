@@ -32,7 +32,8 @@ from tsh_db.schema import consumer_catalog, products
 CONSUMER, POS = "consumer_order", "pos_sale"
 KINDS = (CONSUMER, POS)
 MAX_LINES = 100
-PAYMENT_MODES = ("cash", "card", "bank_transfer", "cheque", "creditcard", "banktransfer")
+# Zoho's default payment modes (an organisation may add its own)
+PAYMENT_MODES = ("cash", "bank transfer", "check", "credit card")
 
 
 class OrderRejected(ValueError):
