@@ -26,12 +26,15 @@ export ZOHO_API_BASE_URL=http://127.0.0.1:$SANDBOX_PORT ZOHO_ACCOUNTS_URL=http:/
 export ZOHO_BOOKS_RPM=$BOOKS_RPM ZOHO_INVENTORY_RPM=$INVENTORY_RPM
 export ZOHO_WEBHOOK_SECRETS=${ZOHO_WEBHOOK_SECRETS:-demo-webhook-secret}
 export ADMIN_API_TOKEN=${ADMIN_API_TOKEN:-demo-admin-token}
+export TSH_ORDERS_TOKEN=${TSH_ORDERS_TOKEN:-demo-orders-token}
+export CONSUMER_JWT_SECRET=${CONSUMER_JWT_SECRET:-demo-consumer-jwt-secret-of-32-bytes}
 export DAGSTER_UI_URL=http://127.0.0.1:$DAGSTER_PORT
 
 mkdir -p "$DAGSTER_HOME" .tsh/logs
 cp deploy/dagster.demo.yaml "$DAGSTER_HOME/dagster.yaml"
 # The same environment for the README's commands in another terminal: set -a; . .tsh/demo.env
-for name in DATABASE_URL DAGSTER_HOME DAGSTER_UI_URL ADMIN_API_TOKEN ZOHO_WEBHOOK_SECRETS \
+for name in DATABASE_URL DAGSTER_HOME DAGSTER_UI_URL ADMIN_API_TOKEN TSH_ORDERS_TOKEN \
+    CONSUMER_JWT_SECRET ZOHO_WEBHOOK_SECRETS \
     ZOHO_CLIENT_ID ZOHO_CLIENT_SECRET ZOHO_REFRESH_TOKEN ZOHO_ORGANIZATION_ID \
     ZOHO_API_BASE_URL ZOHO_ACCOUNTS_URL ZOHO_BOOKS_RPM ZOHO_INVENTORY_RPM; do
   printf '%s=%q\n' "$name" "${!name}"
@@ -51,7 +54,7 @@ cat <<MSG
 
   Zoho sandbox      http://127.0.0.1:$SANDBOX_PORT   (POST /_sandbox/mutate to change records)
                     limits RAISED for the demo: Books $BOOKS_RPM, Inventory $INVENTORY_RPM calls a minute (Zoho: about 100 and 25)
-  Webhook receiver  http://127.0.0.1:$WEBHOOKS_PORT/docs  (admin token: $ADMIN_API_TOKEN)
+  Webhook receiver  http://127.0.0.1:$WEBHOOKS_PORT/docs  (admin token: $ADMIN_API_TOKEN, orders token: $TSH_ORDERS_TOKEN)
   Consumer API      http://127.0.0.1:$CONSUMER_PORT/docs
   Dagster UI        http://127.0.0.1:$DAGSTER_PORT   (initial_sync_sensor starts the first sync within a minute)
   Database          $DATABASE_URL
