@@ -56,16 +56,39 @@ def _day(text: str) -> int:
 def doc_line(pk: PayKind, line_id: str, doc: dict[str, Any], amount: float) -> dict[str, Any]:
     """One application, as the payment's detail lists it; the balance is the document's just
     after this payment (kept with the payment: later payments do not move it)."""
-    key = "invoice" if pk.docs == "invoices" else "bill"
     balance = round(float(doc["balance"]), 2)
     if pk.docs == "invoices":
         return {"invoice_payment_id": line_id, "invoice_id": doc["invoice_id"],
                 "invoice_number": doc["invoice_number"], "date": doc["date"],
                 "invoice_amount": doc["total"], "amount_applied": amount,
                 "balance_amount": balance}  # fmt: skip
-    return {"bill_payment_id": line_id, f"{key}_id": doc["bill_id"],
+    return {"bill_payment_id": line_id, "bill_id": doc["bill_id"],
             "bill_number": doc["bill_number"], "date": doc["date"], "total": doc["total"],
             "balance": balance, "amount_applied": amount}  # fmt: skip
+
+
+def _doc_ref(pk: PayKind, row: Row, total: float, balance: float) -> dict[str, Any]:
+    """What `doc_line` reads of a generated document, without rendering it again."""
+    key = "invoice" if pk.docs == "invoices" else "bill"
+    return {f"{key}_id": row.id, f"{key}_number": row.name, "date": row.date, "total": total,
+            "balance": balance}  # fmt: skip
+
+
+def _installments(rng: random.Random, rows: list[Row]) -> list[tuple[int, Row, float, float]]:
+    """(day, document, share paid before, share paid after) for one party's documents: one
+    installment each, 15 % of the fully paid ones two, the second 7+ days later."""
+    out = []
+    for row in rows:
+        _party, due_days, frac = row.core
+        share = 1.0 if row.status == "paid" else round(1 - frac, 2)
+        cuts = [0.0, share]
+        if share == 1.0 and rng.random() < 0.15:
+            cuts = [0.0, rng.choice((0.3, 0.4, 0.5, 0.6)), 1.0]
+        day = _day(row.date)
+        for k in range(len(cuts) - 1):
+            day = min(DOC_LAST_DAY, day + rng.randint(7 if k else 0, due_days + 20))
+            out.append((day, row, cuts[k], cuts[k + 1]))
+    return out
 
 
 def _allocate(n: int, sizes: list[int]) -> list[int]:
@@ -91,33 +114,28 @@ def generate_payments(
     contacts: ContactCatalog,
 ) -> tuple[list[Row], Ledger]:
     """Payment rows and the ledger; `render(row, paid)` renders a document as if `paid` were
-    applied to it. The documents' rows are settled afterwards (`settle_rows`)."""
+    applied to it. The documents' statuses are then settled from the ledger."""
     rng = random.Random(f"{seed}:{pk.entity}")
-    installments: dict[int, list[tuple[int, Row, float, float]]] = defaultdict(list)
+    candidates: dict[int, list[Row]] = defaultdict(list)
     for row in doc_rows:
-        if row.status not in ("paid", "partially_paid"):
-            continue
-        party, due_days, frac = row.core
-        share = 1.0 if row.status == "paid" else round(1 - frac, 2)
-        cuts = [0.0, share]
-        if share == 1.0 and rng.random() < 0.15:
-            cuts = [0.0, rng.choice((0.3, 0.4, 0.5, 0.6)), 1.0]
-        day = _day(row.date)
-        for k in range(len(cuts) - 1):
-            day = min(DOC_LAST_DAY, day + rng.randint(7 if k else 0, due_days + 20))
-            installments[party].append((day, row, cuts[k], cuts[k + 1]))
-    parties = sorted(installments)
-    quotas = _allocate(n, [len(installments[p]) for p in parties])
+        if row.status in ("paid", "partially_paid"):
+            candidates[row.core[0]].append(row)
+    parties = sorted(candidates)
+    # shared by document count (no more payments than documents); only the parties that
+    # get a payment draw installments, so a large organisation stays cheap to start
+    quotas = _allocate(n, [len(candidates[p]) for p in parties])
     chunks: list[tuple[int, list[tuple[int, Row, float, float]]]] = []
     for party, k in zip(parties, quotas, strict=True):
-        todo = sorted(installments[party], key=lambda x: (x[0], x[1].idx))
         if not k:
             continue
-        cuts = sorted(rng.sample(range(1, len(todo)), k - 1)) if k > 1 else []
+        party_rng = random.Random(f"{seed}:{pk.entity}:{party}")
+        todo = sorted(_installments(party_rng, candidates[party]), key=lambda x: (x[0], x[1].idx))
+        cuts = sorted(party_rng.sample(range(1, len(todo)), k - 1)) if k > 1 else []
         for lo, hi in zip([0, *cuts], [*cuts, len(todo)], strict=True):
             chunks.append((party, todo[lo:hi]))
     chunks.sort(key=lambda c: (max(x[0] for x in c[1]), c[0]))
     ledger: Ledger = defaultdict(dict)
+    totals: dict[str, float] = {}
     rows, serial = [], 0
     for idx, (party, chunk) in enumerate(chunks):
         rid = str(make_id(seed, ENT[pk.entity], idx + 1))
@@ -131,7 +149,9 @@ def generate_payments(
             applied[doc.id] = (doc, first, hi)
         lines = []
         for doc, lo, hi in applied.values():
-            total = render(doc, 0.0)["total"]
+            if doc.id not in totals:  # one render per document: start-up stays cheap
+                totals[doc.id] = render(doc, 0.0)["total"]
+            total = totals[doc.id]
             amount = round(round(total * hi, 2) - round(total * lo, 2), 2)
             if amount <= 0:
                 continue
@@ -139,12 +159,14 @@ def generate_payments(
             doc.lmt = max(doc.lmt, created)  # applying a payment edits the document
             serial += 1
             line_id = str(make_id(seed, ENT[pk.line_ent], serial))
-            lines.append(doc_line(pk, line_id, render(doc, round(total * hi, 2)), amount))
+            ref = _doc_ref(pk, doc, total, round(total - round(total * hi, 2), 2))
+            lines.append(doc_line(pk, line_id, ref, amount))
         mode = rng.choices(PAYMENT_MODES, MODE_WEIGHTS)[0]
         currency = contacts.currencies[party]
         core = (party, mode, _account(pk, mode, currency, rng), _unused(rng, lines, currency),
                 _reference(rng, mode), lines)  # fmt: skip
         rows.append(Row(rid, idx, str(idx + 1), created, lmt, day_str(day), mode, "books", core))
+    _settle_rows(pk, doc_rows, ledger, totals)
     return rows, ledger
 
 
@@ -186,17 +208,18 @@ def settle_status(status: str, applied: float, total: float, due_date: str, toda
     return status, balance
 
 
-def settle_rows(pk: PayKind, doc_rows: list[Row], ledger: Ledger,
-                render: Callable[[Row, float], dict[str, Any]]) -> None:  # fmt: skip
+def _settle_rows(pk: PayKind, doc_rows: list[Row], ledger: Ledger,
+                 totals: dict[str, float]) -> None:  # fmt: skip
     """Generated documents' statuses from what was applied (before their indexes exist)."""
     today = day_str(DOC_LAST_DAY)
     for row in doc_rows:
         if row.status not in ("paid", "partially_paid"):
             continue
         paid = round(sum(ledger.get(row.id, {}).values()), 2)
-        rec = render(row, paid)
-        row.status = settle_status(row.status, paid, rec["total"], rec.get("due_date", ""),
-                                   today, pk.waiting)[0]  # fmt: skip
+        # unpaid after all: waiting, or overdue past its due date
+        due = day_str(_day(row.date) + row.core[1])
+        row.status = settle_status(row.status, paid, totals.get(row.id, 0.0), due, today,
+                                   pk.waiting)[0]  # fmt: skip
 
 
 def render_payment(seed: int, pk: PayKind, row: Row, contacts: ContactCatalog) -> dict[str, Any]:

@@ -34,7 +34,6 @@ from .gen_payments import (
     generate_payments,
     payment_summary,
     render_payment,
-    settle_rows,
 )
 from .gen_pricebooks import generate_pricebooks, pricebook_fields, render_pricebook
 from .gen_settings import contact_owner, generate_settings, render_setting
@@ -97,7 +96,6 @@ class World:
             rows[entity], self.ledger[pk.docs] = generate_payments(
                 seed, pk, sizes[entity], rows[pk.docs], render, self.contacts
             )
-            settle_rows(pk, rows[pk.docs], self.ledger[pk.docs], render)
         self.stores = {e: EntityStore(rows[e], SPECS[e].filters) for e in ENTITIES}
 
     @property
