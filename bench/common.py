@@ -18,10 +18,13 @@ from sqlalchemy.engine import Engine
 
 from tsh_db import migrate
 from tsh_db.engine import get_engine
+from tsh_pipelines.entities import Entity
+from tsh_pipelines.line_items import refresh_line_items
+from tsh_pipelines.sync.prices import sync_price_lists
 from tsh_pipelines.sync.products import sync_products
-from tsh_pipelines.sync.replicate import FULL_REFRESH
+from tsh_pipelines.sync.replicate import FULL_REFRESH, sync_entity
 from tsh_pipelines.sync.state import SyncTotals
-from tsh_pipelines.sync.stock import inventory_listing
+from tsh_pipelines.sync.stock import inventory_listing, sync_stock
 from tsh_pipelines.zoho import ZohoClient, ZohoSettings
 from zoho_sandbox.process import DEMO_CREDENTIALS, SandboxProcess
 
@@ -158,4 +161,28 @@ def sync_item_listings(client: ZohoClient, engine: Engine, log: logging.Logger) 
     items only Inventory has)."""
     totals = sync_products(client, engine, mode=FULL_REFRESH, log=log)
     inventory_listing(client, engine, FULL_REFRESH, totals, set(), log)
+    return totals
+
+
+Log = logging.Logger | logging.LoggerAdapter
+
+
+def sync_as_asset(
+    client: ZohoClient, engine: Engine, entity: Entity, mode: str, log: Log
+) -> SyncTotals:
+    """One registry entity synced as its asset does it (tsh_pipelines/assets/*.py): items,
+    their stock and price books by syncs of their own; every other entity by its listing,
+    which reads the detail of each record new or changed, then the details a listing left
+    stale (none after a clean listing; the assets run it to catch up a failed run)."""
+    if entity.name == "products":
+        return sync_products(client, engine, mode=mode, log=log)
+    if entity.name == "product_warehouse_stock":
+        return sync_stock(client, engine, mode=mode, log=log)
+    if entity.name == "price_lists":
+        return sync_price_lists(client, engine, mode=mode, log=log)[0]
+    totals = sync_entity(client, engine, entity, mode=mode, log=log)
+    if entity.children:
+        late = refresh_line_items(client, engine, entity, mode, log=log)
+        totals.details_fetched += late.details_fetched
+        totals.line_items += late.line_items
     return totals
