@@ -29,6 +29,8 @@ export ADMIN_API_TOKEN=${ADMIN_API_TOKEN:-demo-admin-token}
 export TSH_ORDERS_TOKEN=${TSH_ORDERS_TOKEN:-demo-orders-token}
 export CONSUMER_JWT_SECRET=${CONSUMER_JWT_SECRET:-demo-consumer-jwt-secret-of-32-bytes}
 export DAGSTER_UI_URL=http://127.0.0.1:$DAGSTER_PORT
+# Picture URLs (image_url) are absolute: the API as the demo publishes it.
+export CONSUMER_PUBLIC_BASE_URL=${CONSUMER_PUBLIC_BASE_URL:-http://127.0.0.1:$CONSUMER_PORT}
 
 mkdir -p "$DAGSTER_HOME" .tsh/logs
 cp deploy/dagster.demo.yaml "$DAGSTER_HOME/dagster.yaml"
