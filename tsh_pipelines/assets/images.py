@@ -1,6 +1,7 @@
 """`product_images`: Zoho's item images, fetched when they change, stored with thumbnails.
 
-Downstream of `products` (whose listing carries each item's image identity) and in the sync
+Downstream of `products` and `product_warehouse_stock` (whose listings carry each item's
+image identity, the latter for the items only Inventory has) and in the sync
 jobs through its group, at a lower priority than the data steps: in a run, every step that
 moves data takes a pool slot before this one does.
 """
@@ -20,7 +21,8 @@ from tsh_pipelines.zoho import BOOKS
 
 @dg.asset(
     name=ENTITY,
-    deps=["products"],
+    # Both steps write products: the Books listing, and Inventory's the items only it has.
+    deps=["products", "product_warehouse_stock"],
     group_name=CATALOG,
     pool=POOLS[BOOKS],
     kinds={"zoho", "sql"},
