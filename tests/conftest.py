@@ -75,6 +75,8 @@ def sandbox() -> Iterator[SandboxProcess]:
     with SandboxProcess(
         seed=7, items=150, customers=40, vendors=8, invoices=250, bills=40, creditnotes=20,
         salesorders=30, inventory_only_items=5, books_rpm=100_000, inventory_rpm=100_000,
+        customer_payments=30, vendor_payments=8, purchase_orders=10, estimates=12,
+        vendor_credits=5, expenses=20,
     ) as sb:  # fmt: skip
         yield sb
 

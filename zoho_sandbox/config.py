@@ -35,14 +35,15 @@ class SandboxConfig:
     inventory_only_items: int = 5
     inventory_adjustments: int = 30
     transfer_orders: int = 15
-    # issue 24's modules, sized so the demo's first sync grows by about a third (each
-    # payment, purchase order, estimate and vendor credit costs a detail call)
-    customer_payments: int = 200
-    vendor_payments: int = 40
-    purchase_orders: int = 50
-    estimates: int = 80
-    vendor_credits: int = 20
-    expenses: int = 150
+    # issue 24's modules: unless given, in proportion to the invoices and bills (the demo's
+    # 2,000 and 300 give 200, 40, 50, 80, 20, 150), so a small test world stays small; each
+    # payment, purchase order, estimate and vendor credit costs a detail call
+    customer_payments: int | None = None
+    vendor_payments: int | None = None
+    purchase_orders: int | None = None
+    estimates: int | None = None
+    vendor_credits: int | None = None
+    expenses: int | None = None
     books_rpm: int = 100
     rate_window: float = 60.0  # seconds of the "per-minute" window; tests shrink it
     inventory_rpm: int = 25
@@ -111,6 +112,14 @@ class SandboxConfig:
     # seconds the sandbox's clock reads ahead of real time (negative: behind); every wall-clock
     # reading goes through clock.now(), the HTTP Date header included
     clock_skew: float = 0.0
+
+    def __post_init__(self) -> None:
+        per = {"customer_payments": (self.invoices, 10), "vendor_payments": (self.bills * 2, 15),
+               "purchase_orders": (self.bills, 6), "estimates": (self.invoices, 25),
+               "vendor_credits": (self.bills, 15), "expenses": (self.invoices * 3, 40)}  # fmt: skip
+        for name, (base, share) in per.items():
+            if getattr(self, name) is None:
+                setattr(self, name, base // share)
 
 
 # Boolean settings that take a value on the command line (`--rate-edits-bump-modified false`).

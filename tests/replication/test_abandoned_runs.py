@@ -13,7 +13,7 @@ from tsh_pipelines.assets.catalog import CATALOG_ASSETS
 from tsh_pipelines.sync.state import start_run
 from zoho_sandbox.process import SandboxProcess
 
-WAREHOUSES = next(a for a in CATALOG_ASSETS if a.key.to_user_string() == "warehouses")
+WAREHOUSES = next(a for a in CATALOG_ASSETS if dg.AssetKey("warehouses") in a.keys)
 UNKNOWN_RUN = "0f0f0f0f-dead-4bad-8bad-000000000000"
 
 
