@@ -8,6 +8,7 @@ rendition that fits: `list` (320 px) in listings, `detail` (1,024 px) for one pr
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from starlette.responses import Response
@@ -32,6 +33,11 @@ def image_urls(path: str | None, size: Size, settings: Settings) -> tuple[str | 
 
 class MediaFiles(StaticFiles):
     """The picture store, read-only, every file cacheable for a year (its name is its hash)."""
+
+    async def check_config(self) -> None:
+        # The pipelines create the folder with the first picture: until then, 404s, not 500s.
+        if Path(str(self.directory)).is_dir():
+            await super().check_config()
 
     def file_response(self, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         response = super().file_response(*args, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +117,11 @@ def test_both_contracts_are_in_the_openapi_document(client: AppClient) -> None:
     listing = schema["paths"][LIST]["get"]["parameters"]
     limit = next(p for p in listing if p["name"] == "limit")
     assert limit["schema"]["maximum"] == 100
+
+
+def test_pictures_are_404_not_500_before_the_first_is_stored(
+    make_client: Callable[..., AppClient], tmp_path: Path
+) -> None:
+    client = make_client(image_dir=tmp_path / "not-yet")
+    assert client.get("/media/ab/" + "ab" * 32 + "/list.webp").status_code == 404
+    assert client.get("/media/../../etc/passwd").status_code == 404
