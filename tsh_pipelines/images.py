@@ -29,9 +29,12 @@ MAX_BYTES = 5 * 1024 * 1024
 # Decoding costs width x height x 4 bytes: 40 megapixels is a 160 MB bitmap, far beyond any
 # product photo, and stops a small file that claims a huge size (a decompression bomb).
 MAX_PIXELS = 40_000_000
-RENDITIONS = {"list": 320, "detail": 1024}
+# Largest first: each rendition is scaled down from the one before, the cheaper source.
+RENDITIONS = {"detail": 1024, "list": 320}
 FORMATS = {"JPEG": "jpg", "PNG": "png"}
 WEBP_QUALITY = 80
+# libwebp's fastest method: half the encoding time of its default for about 7 % more bytes.
+WEBP_METHOD = 0
 
 
 class BadImage(ValueError):
@@ -71,10 +74,12 @@ class ImageStore:
         folder = self.root / sha[:2] / sha
         original = f"original.{FORMATS[image.format or '']}"
         sizes = {}
+        source = image
         for name, side in RENDITIONS.items():
             target = folder / f"{name}.webp"
             if not target.exists():
-                _write(target, _thumbnail(image, side))
+                source = _scaled(source, side)
+                _write(target, _webp(source))
             sizes[name] = target.stat().st_size
         if not (folder / original).exists():
             _write(folder / original, data)
@@ -114,15 +119,19 @@ def _kind(data: bytes) -> str:
     return "PNG" if data.startswith(b"\x89PNG") else "JPEG" if data[:2] == b"\xff\xd8" else "file"
 
 
-def _thumbnail(image: Image.Image, side: int) -> bytes:
+def _scaled(image: Image.Image, side: int) -> Image.Image:
     copy = ImageOps.exif_transpose(image)  # phone photos carry their rotation in EXIF
     if copy is image:
         copy = image.copy()
     if copy.mode not in ("RGB", "RGBA"):
         copy = copy.convert("RGBA" if "A" in copy.getbands() else "RGB")
     copy.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return copy
+
+
+def _webp(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    copy.save(out, "WEBP", quality=WEBP_QUALITY, method=4)
+    image.save(out, "WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
     return out.getvalue()
 
 
