@@ -16,7 +16,8 @@ is one step, customers then vendors), each entity synced as its asset syncs it
 its listing's progress against Zoho's count; a step starts once the steps whose assets its
 rows point at are done (`refers_to`: Dagster orders the job's steps by those deps), at most
 8 steps per Zoho pool and 10 in all (dagster.yaml, `jobs.STEP_EXECUTOR`), every step
-sharing the org-wide limiter. Not run: `product_images` (issue 25, `bench/images.py`).
+sharing the org-wide limiter (`--ignore-deps`: every step at once, to see what the order
+costs). Not run: `product_images` (issue 25, `bench/images.py`).
 
 Floor, per API: the calls Zoho's API shapes require (Σ⌈N/200⌉ listing pages per entity, the
 contacts listed twice by type; one detail call per record of every entity with child rows,
@@ -84,8 +85,7 @@ SHARE: dict[str, tuple[str, float]] = {
 UNCOUNTED = ("product_warehouse_stock", "price_lists")
 QUIET = logging.getLogger("bench.rate_limits.sync")  # INFO, as a step's log: progress asks
 QUIET.setLevel(logging.INFO)
-QUIET.propagate = False
-QUIET.addHandler(logging.NullHandler())
+QUIET.propagate = False  # and no handler: only its warnings are printed
 
 
 @dataclass(frozen=True)
@@ -93,10 +93,6 @@ class Step:
     name: str
     entities: tuple[Entity, ...]
     upstream: frozenset[str]
-
-    @property
-    def api(self) -> str:
-        return self.entities[0].api
 
 
 def steps() -> dict[str, Step]:
@@ -160,7 +156,7 @@ def sync_one(settings: ZohoSettings, engine: Engine, entity: Entity, t0: float) 
             "ended": timer.started - t0 + timer.seconds}  # fmt: skip
 
 
-def run_steps(settings: ZohoSettings, engine: Engine) -> tuple[dict[str, dict], float]:
+def run_steps(settings: ZohoSettings, engine: Engine, deps: bool) -> tuple[dict[str, dict], float]:
     plan = steps()
     done = {name: threading.Event() for name in plan}
     pools = {api: threading.Semaphore(POOL_STEPS) for api in RPM}
@@ -171,12 +167,14 @@ def run_steps(settings: ZohoSettings, engine: Engine) -> tuple[dict[str, dict], 
 
     def run(step: Step) -> None:
         try:
-            for name in step.upstream:
+            upstream = step.upstream if deps else frozenset()
+            for name in upstream:
                 done[name].wait()
-            if failed := [n for n in step.upstream if n in errors]:
+            if failed := [n for n in upstream if n in errors]:
                 errors[step.name] = RuntimeError(f"skipped: {', '.join(failed)} failed")
                 return
-            with pools[step.api], slots:  # a pool's slot first, as Dagster launches steps
+            # a pool's slot first, then one of the executor's, as Dagster launches steps
+            with pools[step.entities[0].api], slots:
                 for entity in step.entities:
                     result = sync_one(settings, engine, entity, wall.started)
                     results[entity.name] = {"step": step.name, **result}
@@ -196,7 +194,7 @@ def run_steps(settings: ZohoSettings, engine: Engine) -> tuple[dict[str, dict], 
     return results, wall.seconds
 
 
-def run_mode(mode: str, sizes: dict[str, int], w: float) -> dict[str, Any]:
+def run_mode(mode: str, sizes: dict[str, int], w: float, deps: bool) -> dict[str, Any]:
     sandbox = SandboxProcess(
         **sizes, books_rpm=RPM[BOOKS], inventory_rpm=RPM[INVENTORY], rate_window=w,
         daily_limit=UNLIMITED_DAY, inventory_mode=mode, startup_timeout=300.0,
@@ -207,7 +205,7 @@ def run_mode(mode: str, sizes: dict[str, int], w: float) -> dict[str, Any]:
             sandbox, books_rpm=RPM[BOOKS], inventory_rpm=RPM[INVENTORY], rate_window_seconds=w,
             books_daily_limit=UNLIMITED_DAY, inventory_daily_limit=UNLIMITED_DAY,
         )  # fmt: skip
-        results, wall = run_steps(settings, get_engine(url))
+        results, wall = run_steps(settings, get_engine(url), deps)
         stats = sandbox.stats()
     return summarise(mode, w, records, results, wall, stats)
 
@@ -268,6 +266,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--window", type=float, default=3.0, help="seconds per Zoho 'minute'")
     parser.add_argument("--modes", default="locations,warehouses")
+    parser.add_argument("--ignore-deps", action="store_true",
+                        help="start every step at once (what the job's order costs)")  # fmt: skip
     for name, default in SIZES.items():
         of = f" (default {SHARE[name][1]:g} x {SHARE[name][0]})" if name in SHARE else ""
         parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=default, help=of)
@@ -283,13 +283,17 @@ def main() -> None:
         f"'minute' compressed to {args.window:g} s ({60 / args.window:g}x real time); the "
         "daily limit is lifted"
     )
-    runs = {mode: run_mode(mode, sizes, args.window) for mode in args.modes.split(",")}
+    if args.ignore_deps:
+        note("every step at once, not in the job's order (--ignore-deps)")
+    runs = {mode: run_mode(mode, sizes, args.window, not args.ignore_deps)
+            for mode in args.modes.split(",")}  # fmt: skip
     books = next(iter(runs.values()))["calls"][BOOKS]
     note(
         f"a first sync of this organisation spends {books:,} Books calls: "
         f"{books / 10_000:.1f} days of the largest plan's 10,000-call daily limit"
     )
-    save("rate_limits", {"window_seconds": args.window, "sizes": sizes, "runs": runs})
+    save("rate_limits_free" if args.ignore_deps else "rate_limits",
+         {"window_seconds": args.window, "sizes": sizes, "runs": runs})  # fmt: skip
 
 
 if __name__ == "__main__":
