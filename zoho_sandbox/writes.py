@@ -64,8 +64,10 @@ def parse_body(raw: bytes) -> dict[str, Any]:
 
 async def handle(sb: Sandbox, api: str, method: str, path: str, raw: bytes) -> Answer:
     parts = [p for p in path.split("/") if p]
-    if api != "books" or not parts or parts[0] not in (*CREATED, "customerpayments"):
+    if not parts:
         return invalid_url()
+    if api != "books" or parts[0] not in CREATED:
+        return error(405, 37, f"This sandbox takes no {method} on {api} {'/'.join(parts)}.")
     try:
         body = parse_body(raw) if raw.strip() else {}
         if method == "POST" and len(parts) == 1:

@@ -105,7 +105,12 @@ def test_consumer_reads_the_catalogue_and_nothing_else(pg_url: str) -> None:
         assert_denied(consumer, insert(products).values(product_row(90, "Injected", "X", "F", 5)))
         assert_denied(consumer, select(tds_sync_queue.c.id))
         assert_denied(consumer, insert(tds_sync_queue).values(queue_row(None, 1)))
-        assert_denied(consumer, select(func.count()).select_from(metadata.tables["customers"]))
+        assert_denied(consumer, select(func.count()).select_from(metadata.tables["bills"]))
+        # The order history (issue 26) reads the outbox and the customer's documents, only.
+        for name in ("tds_outbox", "customers", "sales_orders", "invoice_line_items"):
+            assert run(consumer, select(func.count()).select_from(metadata.tables[name]))
+        outbox = metadata.tables["tds_outbox"]
+        assert_denied(consumer, update(outbox).values(status="cancelled"))
         assert_denied(consumer, "CREATE TABLE sneaky (id int)")
 
 
@@ -134,7 +139,17 @@ def test_webhooks_append_to_the_inbox_and_replay_and_nothing_more(pg_url: str) -
         assert_denied(hooks, delete(tds_sync_queue))
         assert_denied(hooks, delete(tds_inbox_events))
         assert_denied(hooks, update(products).values(price=1))
-        assert_denied(hooks, select(products.c.zoho_id))
+        assert_denied(hooks, select(price_lists.c.zoho_id))
+        # Orders (issue 26): appended after checking products, then only their status moves.
+        outbox = metadata.tables["tds_outbox"]
+        assert run(hooks, select(func.count()).select_from(products))
+        with hooks.begin() as conn:
+            conn.execute(insert(outbox).values(kind="pos_sale", payload={}, created_at=NOW,
+                                               next_attempt_at=NOW))  # fmt: skip
+        assert run(hooks, update(outbox).values(status="pending", cancelled_at=NOW)) == 1
+        assert_denied(hooks, update(outbox).values(payload={"items": []}))
+        assert_denied(hooks, update(outbox).values(zoho_document_id="1"))
+        assert_denied(hooks, delete(outbox))
         run_row = {"run_type": "x", "entity_type": "item", "status": "ok", "started_at": NOW}
         assert_denied(hooks, insert(tds_sync_runs).values(run_row))
     with get_engine(pg_url).begin() as conn:
