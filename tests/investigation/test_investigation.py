@@ -21,6 +21,7 @@ from tsh_db.schema import (
 )
 from tsh_pipelines.checks import daily_data_investigation, data_investigation
 from tsh_pipelines.definitions import defs
+from tsh_pipelines.entities import ENTITIES
 from zoho_sandbox.process import SandboxProcess, free_port
 
 
@@ -186,10 +187,11 @@ def _listing_calls(sandbox: SandboxProcess) -> int:
 
     items = sandbox.records("items")
     books = [r for r in items if r["source"] == "books"]
-    documents = ("contacts", "invoices", "bills", "creditnotes", "salesorders",
-                 "inventoryadjustments", "transferorders")  # fmt: skip
+    listed = [e for e in ENTITIES if e.name not in ("products", "product_warehouse_stock",
+                                                    "price_lists", "warehouses")]  # fmt: skip
     return (pages(len(books)) + pages(len(items)) + 1  # items in Books and Inventory, warehouses
-            + sum(pages(len(sandbox.records(e))) for e in documents)
+            + sum(pages(sum(1 for r in sandbox.records(e.path.rsplit("/", 1)[-1])
+                            if e.keeps(r))) for e in listed)  # customers and vendors apart
             + 1 + len(sandbox.records("pricebooks")))  # fmt: skip
 
 

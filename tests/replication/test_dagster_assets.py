@@ -68,7 +68,8 @@ def test_catalog_assets_report_rows_calls_and_preview(
             .where(tds_sync_runs.c.dagster_run_id == result.run_id)
         ).all()  # fmt: skip
     assert {r.entity_type for r in runs} == {
-        "products", "product_warehouse_stock", "warehouses", "customers", "price_lists",
+        "products", "product_warehouse_stock", "warehouses", "customers", "vendors", "price_lists",
+        "zoho_users", "taxes", "currencies", "chart_of_accounts",
     }  # fmt: skip
     assert all(r.status == "completed" and r.api_calls > 0 for r in runs)
 
