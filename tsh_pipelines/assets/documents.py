@@ -33,7 +33,7 @@ from tsh_pipelines.assets.common import (
     resolve_mode,
     run_sync,
 )
-from tsh_pipelines.entities import ENTITIES, Entity
+from tsh_pipelines.entities import BY_NAME, ENTITIES, Entity
 from tsh_pipelines.line_items import refresh_line_items
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
 from tsh_pipelines.sync.progress import Progress
@@ -77,16 +77,24 @@ class Outcome:
     details: Progress | None = None
 
 
+def lineage(names: tuple[str, ...]) -> list[str]:
+    """What a document's lineage can name: the unpartitioned assets it points at. A run with
+    no partition reports a document asset's months, not the asset, so Dagster would skip a
+    step that depends on another document (payments on invoices) in the same run."""
+    return [n for n in names if not BY_NAME[n].partitioned]
+
+
 def _specs(entity: Entity) -> list[dg.AssetSpec]:
     # Skippable: a run with no partition reports each month it changed as its own event.
     specs = [
-        dg.AssetSpec(entity.name, deps=list(entity.refers_to), description=entity.description,
-                     group_name=entity.group, kinds=KINDS, skippable=True)
+        dg.AssetSpec(entity.name, deps=lineage(entity.refers_to),
+                     description=entity.description, group_name=entity.group, kinds=KINDS,
+                     skippable=True)
     ]  # fmt: skip
     for child in entity.children:
         specs.append(
             dg.AssetSpec(
-                child.table, deps=[entity.name, *child.refers_to], group_name=entity.group,
+                child.table, deps=[entity.name, *lineage(child.refers_to)], group_name=entity.group,
                 kinds=KINDS, skippable=True,
                 description=f"Of {entity.name}: from Zoho's detail endpoint (a call per "
                 "document), fetched only for documents whose rows are older than the document.",

@@ -36,7 +36,7 @@ DEDICATED = ("products", "product_warehouse_stock", "price_lists")
 def _specs(entities: tuple[Entity, ...]) -> list[dg.AssetSpec]:
     specs = [
         dg.AssetSpec(e.name, deps=list(e.refers_to), description=e.description,
-                     group_name=e.group, kinds=KINDS, skippable=True)
+                     group_name=e.group, kinds=KINDS)
         for e in entities
     ]  # fmt: skip
     parents: dict[str, list[str]] = {}
@@ -49,7 +49,7 @@ def _specs(entities: tuple[Entity, ...]) -> list[dg.AssetSpec]:
                 of = " and ".join(parents[child.table])
                 specs.append(dg.AssetSpec(
                     child.table, deps=[*parents[child.table], *child.refers_to],
-                    group_name=e.group, kinds=KINDS, skippable=True,
+                    group_name=e.group, kinds=KINDS,
                     description=f"Of {of}: from Zoho's detail call (one per record), made only "
                     "for records new or changed since their rows were stored.",
                 ))  # fmt: skip
@@ -69,7 +69,7 @@ def module_asset(entities: tuple[Entity, ...]) -> dg.AssetsDefinition:
     ) -> Iterator[dg.MaterializeResult]:
         mode = resolve_mode(context, config)
         engine = database.engine()
-        children: dict[str, int] = {}
+        children = {child.table: 0 for e in entities for child in e.children}
         for entity in entities:
 
             def run(client: ZohoClient, e: Entity = entity) -> tuple[SyncTotals, Progress]:
@@ -84,8 +84,8 @@ def module_asset(entities: tuple[Entity, ...]) -> dg.AssetsDefinition:
                 return totals, shown
 
             (totals, shown), stats = run_sync(context, zoho, database, entity.name, mode, run)
-            if totals.extra.get("fresh"):
-                continue  # not listed: nothing to say about it
+            # Always a result, a settings listing skipped as fresh too: Dagster would skip
+            # every step downstream of an asset that yields none (customers of users).
             for child in entity.children:
                 children[child.table] = children.get(child.table, 0) + totals.line_items
             yield dg.MaterializeResult(asset_key=entity.name,
