@@ -43,12 +43,6 @@ from tsh_pipelines.registry.sales import (
 from tsh_pipelines.registry.settings import CHART_OF_ACCOUNTS, CURRENCIES, TAXES, ZOHO_USERS
 from tsh_pipelines.registry.stock_moves import INVENTORY_ADJUSTMENTS, TRANSFER_ORDERS
 
-__all__ = [
-    "BOOKS", "BY_MODULE", "BY_NAME", "BY_ROUTE", "CATALOG", "ENTITIES", "INVENTORY",
-    "LINE_ITEM_FIELDS", "PURCHASES", "ROUTE_ENTITIES", "SALES", "SETTINGS", "STOCK_MOVES",
-    "Child", "Entity", "entity", "owner_of",
-]  # fmt: skip
-
 ENTITIES: tuple[Entity, ...] = (
     PRODUCTS, STOCK, WAREHOUSES, CUSTOMERS, PRICE_LISTS, INVOICES, BILLS, CREDIT_NOTES,
     SALES_ORDERS, INVENTORY_ADJUSTMENTS, TRANSFER_ORDERS,

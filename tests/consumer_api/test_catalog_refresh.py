@@ -104,7 +104,8 @@ def test_a_product_edit_webhook_renames_and_refiles_it(catalogue_url: str, api: 
     item = {"item_id": pid(4), "name": "Bath Towel Deluxe", "sku": "TSH-TWL_100",
             "status": "active", "category_name": "Bath", "rate": 1, "purchase_rate": 1,
             "brand": "", "unit": "pcs", "description": "", "created_time": EARLIER,
-            "last_modified_time": LATER}  # fmt: skip
+            "last_modified_time": LATER, "image_name": "", "image_type": "",
+            "image_document_id": ""}  # fmt: skip
     apply_event(NO_ZOHO, get_engine(catalogue_url), "products", pid(4), "edited", {"item": item})
     towel = api.get(DETAIL + pid(4)).json()
     assert (towel["name"], towel["category"], towel["price"]) == ("Bath Towel Deluxe", "Bath", 7500)
