@@ -117,10 +117,14 @@ def test_first_sync_starts_by_itself_and_materializes_every_asset(
         if node["isExecutable"] and key != "consumer_catalog":  # not in the sync jobs
             assert node["assetMaterializations"], f"{key} was never materialized"
     deps = {k: {"/".join(d["path"]) for d in n["dependencyKeys"]} for k, n in by_key.items()}
-    assert deps["invoice_line_items"] == {"invoices"}
-    assert deps["bill_line_items"] == {"bills"}
-    for parent in ("credit_note", "sales_order", "inventory_adjustment", "transfer_order"):
-        assert deps[f"{parent}_line_items"] == {f"{parent}s"}
+    # line items hang off their document and name items; documents point at their party
+    for parent in ("invoice", "bill", "credit_note", "sales_order", "inventory_adjustment",
+                   "transfer_order", "estimate", "purchase_order", "vendor_credit"):  # fmt: skip
+        assert deps[f"{parent}_line_items"] == {f"{parent}s", "products"}
+    assert deps["invoices"] == {"customers"} and deps["bills"] == {"vendors"}
+    assert deps["customer_payment_invoices"] == {"customer_payments"}
+    assert deps["customers"] == {"zoho_users", "price_lists"}
+    assert deps["contact_persons"] == {"customers", "vendors"}
     assert deps["product_prices"] == {"price_lists"}
     assert deps["product_warehouse_stock"] == {"products"}
     assert {"products", "product_prices"} <= deps["consumer_catalog"]
