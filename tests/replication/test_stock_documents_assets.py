@@ -27,7 +27,8 @@ def test_each_document_is_a_partitioned_asset_feeding_its_line_items() -> None:
         keys = {k.to_user_string() for k in asset.keys}
         assert keys == {name, entity.line_items_table}
         line_items = dg.AssetKey(str(entity.line_items_table))
-        assert asset.asset_deps[line_items] == {dg.AssetKey(name)}
+        # its document, and the items its lines name
+        assert asset.asset_deps[line_items] == {dg.AssetKey(name), dg.AssetKey("products")}
         assert asset.partitions_def is not None and asset.can_subset
         assert asset.group_names_by_key[dg.AssetKey(name)] == entity.group
         assert asset.op.pool == f"zoho_{entity.api}"

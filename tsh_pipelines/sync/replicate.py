@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Engine
 
 from tsh_db.types import utcnow
+from tsh_db.writes import VERSION
 from tsh_pipelines.entities import Entity
 from tsh_pipelines.sync.deletes import confirm_missing
 from tsh_pipelines.sync.listing import Listing, fall_back_margin
@@ -256,34 +257,45 @@ def fetch_details(
                 row.update(fresh)
             details[row["zoho_id"]] = detail
         else:
-            row["details_modified_time"] = known[0]  # type: ignore[index]
+            row["details_modified_time"] = known["details_modified_time"]  # type: ignore[index]
     return details, gone
 
 
-def stored_details(engine: Engine, entity: Entity, ids: list[str]) -> dict[str, tuple]:
-    """zoho_id -> (details_modified_time, total) of the stored documents among `ids`."""
+def stored_details(engine: Engine, entity: Entity, ids: list[str]) -> dict[str, dict]:
+    """zoho_id -> the stored row's details_modified_time and mapped columns, among `ids`."""
     t = table_of(entity)
-    cols = [t.c.zoho_id, t.c.details_modified_time, *([t.c.total] if "total" in t.c else [])]
+    cols = [t.c.zoho_id, t.c.details_modified_time, *(t.c[c] for c in entity.fields)]
     with engine.connect() as conn:
-        found = conn.execute(select(*cols).where(t.c.zoho_id.in_(ids))).all()
-    return {r[0]: (r[1], r[2] if len(r) > 2 else None) for r in found}
+        found = conn.execute(select(*cols).where(t.c.zoho_id.in_(ids))).mappings().all()
+    return {r["zoho_id"]: dict(r) for r in found}
 
 
-def needs_detail(row: dict, known: tuple | None) -> bool:
-    """Whether a listed document's line items must be read again (a call): it is new, its
-    version moved, or its listed total is not the stored one while the version is equal.
+def needs_detail(row: dict, known: dict | None) -> bool:
+    """Whether a listed record's children must be read again (a call): it is new, its
+    version moved, or at an equal version the listing shows other values than the stored row.
 
-    The last is the cheap net for line items Zoho might change without moving the document's
-    `last_modified_time` (unconfirmed): every line-item edit that matters moves the total, the
-    listing carries the total, and a full refresh or a reconciliation compares it for free."""
-    if known is None or known[0] != row["zoho_last_modified_time"]:
+    The last is the net for what Zoho's whole-second versions cannot order: two edits in one
+    second (the later may reach us only by this listing), and line items Zoho might change
+    without moving the version (unconfirmed; every line-item edit that matters moves the
+    total). A value the listing does not carry is no difference."""
+    if known is None or known["details_modified_time"] != row["zoho_last_modified_time"]:
         return True
-    return "total" in row and not same_total(known[1], row["total"])
+    return any(
+        value is not None and not same_value(known[column], value)
+        for column, value in row.items() if column in known and column != VERSION
+    )  # fmt: skip
+
+
+def same_value(stored: Any, listed: Any) -> bool:
+    """Equal as stored: money at the column's four decimals (SQLite keeps it as REAL, and a
+    total Zoho gives with more decimals is stored rounded)."""
+    if isinstance(listed, Decimal | float) and not isinstance(listed, bool):
+        return same_total(stored, Decimal(str(listed)))
+    return stored == listed
 
 
 def same_total(stored: Decimal | None, listed: Decimal | None) -> bool:
-    """Equal at the column's four decimals: SQLite keeps money as REAL, and a total Zoho
-    gives with more decimals is stored rounded; neither is a change of line items."""
+    """Equal at the column's four decimals."""
     if stored is None or listed is None:
         return stored is listed
     return round(Decimal(stored), 4) == round(Decimal(listed), 4)
