@@ -139,7 +139,9 @@ def test_materialize_all_is_one_run_for_the_documents(launched: Stack) -> None:
     backfill = launched.ui.wait_backfill(launched.backfills["all"])
     assert backfill["status"] == "COMPLETED_SUCCESS", backfill
     ranged = [r for r in backfill["runs"] if "dagster/asset_partition_range_start" in tags(r)]
-    assert len(ranged) == 1  # every document month of every document entity: one run
+    # every document month in one run per wave of the lineage (never a run per month): the
+    # Inventory documents after warehouses and products, the Books ones after the contacts
+    assert 1 <= len(ranged) <= 2, ranged
     assert all(r["status"] == "SUCCESS" for r in backfill["runs"])
 
 
