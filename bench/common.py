@@ -19,10 +19,10 @@ from sqlalchemy.engine import Engine
 from tsh_db import migrate
 from tsh_db.engine import get_engine
 from tsh_pipelines.entities import Entity
-from tsh_pipelines.line_items import refresh_line_items
+from tsh_pipelines.line_items import sync_with_details
 from tsh_pipelines.sync.prices import sync_price_lists
 from tsh_pipelines.sync.products import sync_products
-from tsh_pipelines.sync.replicate import FULL_REFRESH, sync_entity
+from tsh_pipelines.sync.replicate import FULL_REFRESH
 from tsh_pipelines.sync.state import SyncTotals
 from tsh_pipelines.sync.stock import inventory_listing, sync_stock
 from tsh_pipelines.zoho import ZohoClient, ZohoSettings
@@ -180,9 +180,4 @@ def sync_as_asset(
         return sync_stock(client, engine, mode=mode, log=log)
     if entity.name == "price_lists":
         return sync_price_lists(client, engine, mode=mode, log=log)[0]
-    totals = sync_entity(client, engine, entity, mode=mode, log=log)
-    if entity.children:
-        late = refresh_line_items(client, engine, entity, mode, log=log)
-        totals.details_fetched += late.details_fetched
-        totals.line_items += late.line_items
-    return totals
+    return sync_with_details(client, engine, entity, mode, log)

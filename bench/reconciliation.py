@@ -55,9 +55,7 @@ AGE = (
     "WHERE zoho_id = ANY(:ids)"
 )
 UNITS = ["products", "invoices"]  # products: the Books listing, the Inventory listing, stock
-INVOICES_LIST_LEVEL = dataclasses.replace(
-    BY_NAME["invoices"], detail_path=None, children=()
-)
+INVOICES_LIST_LEVEL = dataclasses.replace(BY_NAME["invoices"], detail_path=None, children=())
 
 
 def measure(sandbox: SandboxProcess, engine: Engine, run: Callable[[ZohoClient], Any]) -> dict:

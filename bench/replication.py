@@ -44,9 +44,7 @@ from tsh_pipelines.zoho import ZohoClient
 from zoho_sandbox.process import DEMO_CREDENTIALS, SandboxProcess
 
 log = logging.getLogger("bench.replication")
-INVOICES_LIST_LEVEL = dataclasses.replace(
-    BY_NAME["invoices"], detail_path=None, children=()
-)
+INVOICES_LIST_LEVEL = dataclasses.replace(BY_NAME["invoices"], detail_path=None, children=())
 # The same three listings both loaders read: (name, path, list key, id, extra params).
 ENDPOINTS = (
     ("books_items", "books/v3/items", "items", "item_id", {"filter_by": "Status.All"}),

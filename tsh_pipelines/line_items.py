@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from tsh_pipelines.entities import Entity
 from tsh_pipelines.sync.mapping import count_children, month_of
 from tsh_pipelines.sync.records import STALE, delete_records, write_record
+from tsh_pipelines.sync.replicate import sync_entity
 from tsh_pipelines.sync.state import SyncTotals
 from tsh_pipelines.sync.tables import table_of
 from tsh_pipelines.zoho import ZohoClient
@@ -88,4 +89,22 @@ def refresh_line_items(
             totals.touched_partitions.add(month_of(day))  # type: ignore[arg-type]
         if n % LOG_EVERY == 0 or n == len(todo):
             log.info("%s: %s of %s documents", entity.line_items_table, f"{n:,}", f"{len(todo):,}")
+    return totals
+
+
+def sync_with_details(
+    client: ZohoClient,
+    engine: Engine,
+    entity: Entity,
+    mode: str,
+    log: logging.Logger | logging.LoggerAdapter,
+    details_log: logging.Logger | logging.LoggerAdapter | None = None,
+) -> SyncTotals:
+    """An unpartitioned entity's listing (details of what it lists new or changed), then the
+    details a listing left stale: none after a clean one; a migrated row or a failed run's."""
+    totals = sync_entity(client, engine, entity, mode=mode, log=log)
+    if entity.children:
+        late = refresh_line_items(client, engine, entity, mode, log=details_log or log)
+        totals.details_fetched += late.details_fetched
+        totals.line_items += late.line_items
     return totals

@@ -21,10 +21,10 @@ from tsh_pipelines.assets.common import (
     run_sync,
 )
 from tsh_pipelines.entities import BY_MODULE, Entity
-from tsh_pipelines.line_items import refresh_line_items
+from tsh_pipelines.line_items import sync_with_details
 from tsh_pipelines.resources import DatabaseResource, ZohoResource
 from tsh_pipelines.sync.progress import Progress
-from tsh_pipelines.sync.replicate import list_params, sync_entity
+from tsh_pipelines.sync.replicate import list_params
 from tsh_pipelines.sync.state import SyncTotals
 from tsh_pipelines.zoho import ZohoClient
 
@@ -75,12 +75,8 @@ def module_asset(entities: tuple[Entity, ...]) -> dg.AssetsDefinition:
             def run(client: ZohoClient, e: Entity = entity) -> tuple[SyncTotals, Progress]:
                 shown = listing_progress(context.log, client, e,
                                          list_params(engine, e, mode, None, None))  # fmt: skip
-                totals = sync_entity(client, engine, e, mode=mode, log=shown)
-                if e.children:  # details a listing left stale: a migrated row, a failed run
-                    progress = Progress(context.log, unit="documents")
-                    late = refresh_line_items(client, engine, e, mode, log=progress)
-                    totals.details_fetched += late.details_fetched
-                    totals.line_items += late.line_items
+                totals = sync_with_details(client, engine, e, mode, shown,
+                                           Progress(context.log, unit="documents"))  # fmt: skip
                 return totals, shown
 
             (totals, shown), stats = run_sync(context, zoho, database, entity.name, mode, run)
